@@ -1,0 +1,85 @@
+"""Turn text into matching terms: words, typo repair, stems, synonym groups, no stopwords."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.text import STOPWORDS, stem, words
+
+__all__ = ["Analyzer"]
+
+_MAX_PHRASE = 5
+
+
+class Analyzer:
+    """Maps text to terms the same way for FAQ phrasings and for questions.
+
+    Synonym groups collapse to one term (the group's first phrase), so "dprk",
+    "nk" and "north korea" count as the same evidence. Misspelt question words
+    are repaired against the FAQ's own vocabulary.
+    """
+
+    def __init__(self, synonyms: Iterable[Sequence[str]], corpus: Iterable[str]) -> None:
+        """Build the analyzer.
+
+        Args:
+            synonyms: Groups of phrases that mean the same thing.
+            corpus: Every phrasing and answer of the FAQ (the spelling vocabulary).
+        """
+        self._phrases: dict[tuple[str, ...], str] = {}
+        known: set[str] = set()
+        for group in synonyms:
+            canonical = "~" + "_".join(stem(w) for w in words(group[0]))
+            for phrase in group:
+                tokens = words(phrase)
+                known.update(tokens)
+                key = tuple(stem(w) for w in tokens)
+                if key:
+                    self._phrases.setdefault(key, canonical)
+        for text in corpus:
+            known.update(words(text))
+        self._known = frozenset(known)
+        self._spellable = sorted(w for w in known if len(w) >= 4 and w.isalpha())
+        self._longest = min(_MAX_PHRASE, max((len(k) for k in self._phrases), default=1))
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    def terms(self, text: str, *, repair: bool = False) -> list[str]:
+        """Return the matching terms of a text, in order.
+
+        Args:
+            text: A phrasing or a question.
+            repair: Correct words unknown to the FAQ (for questions, not for the FAQ itself).
+        """
+        raw = words(text)
+        if repair:
+            raw = [self._correct(w) for w in raw]
+        stems = [stem(w) for w in raw]
+        out: list[str] = []
+        i = 0
+        while i < len(stems):
+            for size in range(min(self._longest, len(stems) - i), 0, -1):
+                canonical = self._phrases.get(tuple(stems[i : i + size]))
+                if canonical is not None:
+                    out.append(canonical)
+                    i += size
+                    break
+            else:
+                if raw[i] not in STOPWORDS:
+                    out.append(stems[i])
+                i += 1
+        return out
+
+    def is_known(self, word: str) -> bool:
+        """Tell whether a word occurs in the FAQ or its synonyms."""
+        return word in self._known
+
+    def _correct_uncached(self, word: str) -> str:
+        if word in self._known or word in STOPWORDS or len(word) < 4 or not word.isalpha():
+            return word
+        # One edit in a short word is already 80; longer words tolerate two.
+        cutoff = 80.0 if len(word) <= 6 else 75.0
+        best = process.extractOne(word, self._spellable, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return word if best is None else str(best[0])

@@ -1,0 +1,140 @@
+"""The `faqbot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.contract import reply_to_json
+from bot.errors import FaqBotError, KnowledgeError
+from bot.loader import load_knowledge
+from bot.service import FaqService, Thresholds
+from bot.settings import Settings
+
+__all__ = ["build_parser", "main"]
+
+log = logging.getLogger("faqbot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser (global options work before or after the command)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--knowledge", type=Path, default=argparse.SUPPRESS, metavar="PATH",
+        help="FAQ file or folder of *.yaml files (default: FAQBOT_KNOWLEDGE or knowledge/faq.yaml)",
+    )
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS,
+        help="show tracebacks and debug logs",
+    )
+    parser = argparse.ArgumentParser(
+        prog="faqbot", parents=[common],
+        description="A cited-answer FAQ bot about why North Koreans cannot simply leave.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", parents=[common], help="start every configured adapter (default)")
+    sub.add_parser("chat", parents=[common], help="chat in the terminal (works with a pipe)")
+    ask = sub.add_parser("ask", parents=[common], help="answer one question, or '-' for stdin lines")
+    ask.add_argument("question", nargs="+", help="the question, or - to read one per line")
+    ask.add_argument("--json", action="store_true", help="print the JSON contract")
+    sub.add_parser("topics", parents=[common], help="list the topics")
+    sub.add_parser("sources", parents=[common], help="list the cited sources")
+    validate = sub.add_parser("validate", parents=[common], help="check a FAQ file or folder")
+    validate.add_argument("path", nargs="?", type=Path, help="defaults to the configured FAQ")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 failure, 2 usage)."""
+    args = build_parser().parse_args(argv)
+    debug = getattr(args, "debug", False)
+    try:
+        settings = Settings()
+        logging.basicConfig(
+            level=logging.DEBUG if debug else settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        if hasattr(args, "knowledge"):
+            settings = settings.model_copy(update={"knowledge": args.knowledge})
+        return _dispatch(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except KnowledgeError as exc:
+        print(f"faqbot: {exc}", file=sys.stderr)
+        return 1
+    except (FaqBotError, ValidationError, OSError) as exc:
+        if debug:
+            raise
+        print(f"faqbot: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if debug:
+            raise
+        print(
+            f"faqbot: unexpected error: {type(exc).__name__}: {_one_line(exc)} "
+            "(run with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    command = args.command or "run"
+    if command == "validate":
+        return _validate(args.path or settings.knowledge, settings)
+    service = FaqService.from_path(
+        settings.knowledge,
+        thresholds=Thresholds(
+            settings.answer_threshold, settings.suggest_threshold, settings.answer_margin
+        ),
+        max_chars=settings.max_question_chars,
+        max_file_bytes=settings.max_file_bytes,
+    )
+    if command == "ask":
+        return _ask(service, args.question, as_json=args.json)
+    if command in ("topics", "sources"):
+        from adapters.plaintext import render_sources, render_topics
+
+        print(render_topics(service.topics()) if command == "topics" else render_sources(service.sources()))
+        return 0
+    # "chat", and "run" while no platform adapter is configured.
+    from adapters.console import ConsoleChat
+
+    ConsoleChat(service).run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+    return 0
+
+
+def _validate(path: Path, settings: Settings) -> int:
+    kb = load_knowledge(path, settings.max_file_bytes)  # KnowledgeError is reported by main
+    print(
+        f"{path}: OK: {len(kb.entries)} entries, {len(kb.topics)} topics, "
+        f"{len(kb.sources)} sources, {kb.alternate_count} alternates, "
+        f"{len(kb.synonyms)} synonym groups"
+    )
+    return 0
+
+
+def _ask(service: FaqService, words: list[str], *, as_json: bool) -> int:
+    if words == ["-"]:
+        questions = (line.rstrip("\n") for line in sys.stdin)
+    else:
+        questions = iter([" ".join(words)])
+    from adapters.plaintext import render_reply
+
+    for question in questions:
+        reply = service.ask(question)
+        if as_json:
+            print(json.dumps(reply_to_json(reply), ensure_ascii=False), flush=True)
+        else:
+            print(render_reply(reply)[0] + "\n", flush=True)
+    return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -1,0 +1,28 @@
+"""Every sentence the bot says on its own behalf, so all platforms say the same."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ERROR",
+    "HELP",
+    "NONE",
+    "STALE",
+    "SUGGEST",
+    "TOPIC_FOUND",
+    "TOPIC_NOT_FOUND",
+]
+
+HELP = (
+    "I answer questions about why North Koreans cannot simply leave their country, "
+    "and every answer names the documents it rests on. Ask in your own words, for example "
+    "\"what happens to the family of someone who escapes?\", or browse the topics."
+)
+SUGGEST = "I'm not sure I understood. Did you mean one of these?"
+NONE = (
+    "I don't know that one. I can only answer what my FAQ covers, "
+    "which is about why North Koreans cannot simply leave. These are my topics:"
+)
+TOPIC_FOUND = "{title}: {summary}"
+TOPIC_NOT_FOUND = "I have no topic called \"{name}\". These are the topics:"
+STALE = "That question is no longer in the FAQ; it may have been edited. Please ask again."
+ERROR = "Sorry, something went wrong on my side. Please try again in a moment."

@@ -1,0 +1,224 @@
+"""The platform-neutral service every adapter calls."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from bot import messages
+from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
+from bot.matcher import Candidate, HybridMatcher, Matcher
+from bot.models import Entry, KnowledgeBase, Source, Topic
+from bot.reply import Outcome, Reply, Suggestion, TopicReply, citation_of
+from bot.text import MAX_QUESTION_CHARS, STOPWORDS, clean_input, words
+
+__all__ = ["FaqService", "Snapshot", "Thresholds"]
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When a match is an answer, a suggestion, or nothing.
+
+    Attributes:
+        answer: Lowest score answered outright.
+        suggest: Lowest score offered as "did you mean".
+        margin: An answer needs this lead over the runner-up, else both are suggested.
+    """
+
+    answer: float = 0.6
+    suggest: float = 0.3
+    margin: float = 0.04
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A knowledge base and its matcher, built together and swapped together."""
+
+    kb: KnowledgeBase
+    matcher: Matcher
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> Snapshot:
+        """Index a knowledge base (CPU-bound: run it off the event loop)."""
+        return cls(kb, HybridMatcher(kb))
+
+
+class FaqService:
+    """Answers questions from the current snapshot; reloads swap it atomically."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        *,
+        path: Path | None = None,
+        thresholds: Thresholds | None = None,
+        max_chars: int = MAX_QUESTION_CHARS,
+        max_file_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        """Create the service around a built snapshot.
+
+        Args:
+            snapshot: The knowledge base and matcher to answer from.
+            path: Where `reload` reads the FAQ from.
+            thresholds: Answer/suggest thresholds.
+            max_chars: Questions are cut to this length.
+            max_file_bytes: Size cap for each FAQ file on reload.
+        """
+        self._snapshot = snapshot
+        self._path = path
+        self._reload_lock = threading.Lock()
+        self.thresholds = thresholds or Thresholds()
+        self.max_chars = max_chars
+        self.max_file_bytes = max_file_bytes
+
+    @classmethod
+    def from_path(
+        cls,
+        path: str | Path,
+        *,
+        thresholds: Thresholds | None = None,
+        max_chars: int = MAX_QUESTION_CHARS,
+        max_file_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> FaqService:
+        """Load, validate and index a FAQ file or folder.
+
+        Raises:
+            KnowledgeError: The FAQ is invalid.
+        """
+        snapshot = Snapshot.build(load_knowledge(path, max_file_bytes))
+        return cls(
+            snapshot,
+            path=Path(path),
+            thresholds=thresholds,
+            max_chars=max_chars,
+            max_file_bytes=max_file_bytes,
+        )
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base answers currently come from."""
+        return self._snapshot.kb
+
+    def reload(self) -> KnowledgeBase:
+        """Re-read the FAQ and swap it in; an invalid FAQ leaves the current one in place.
+
+        Returns:
+            The new knowledge base.
+
+        Raises:
+            KnowledgeError: The FAQ on disk is invalid (nothing was swapped).
+        """
+        if self._path is None:
+            return self.kb
+        with self._reload_lock:
+            snapshot = Snapshot.build(load_knowledge(self._path, self.max_file_bytes))
+            self._snapshot = snapshot  # one reference swap: readers see old or new, never half
+        return snapshot.kb
+
+    def ask(self, text: str) -> Reply:
+        """Answer a free-text question.
+
+        Args:
+            text: What the user typed; cleaned and capped here.
+
+        Returns:
+            An answer, suggestions, or a refusal listing the topics.
+        """
+        snapshot = self._snapshot
+        query = clean_input(text, self.max_chars)
+        if not any(w not in STOPWORDS for w in words(query)):
+            # Empty input, "hi", "thanks": show how to use the bot rather than a refusal.
+            return Reply(query, Outcome.NONE, 0.0, messages.HELP, topics=snapshot.kb.topics, is_help=True)
+        ranked = snapshot.matcher.rank(query, limit=4)
+        t = self.thresholds
+        best = ranked[0] if ranked else Candidate("", 0.0)
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if best.score >= t.answer and best.score - runner_up >= t.margin:
+            entry = snapshot.kb.entry(best.entry_id)
+            assert entry is not None
+            return self._answer(snapshot.kb, entry, query, best.score)
+        offered = tuple(
+            _suggestion(snapshot.kb, c) for c in ranked[:3] if c.score >= t.suggest
+        )
+        if offered:
+            return Reply(query, Outcome.SUGGEST, best.score, messages.SUGGEST, suggestions=offered)
+        return Reply(query, Outcome.NONE, best.score, messages.NONE, topics=snapshot.kb.topics)
+
+    def show(self, entry_id: str) -> Reply | None:
+        """Return the answer of one entry by id (a button or link), or None if it is gone."""
+        kb = self._snapshot.kb
+        entry = kb.entry(entry_id)
+        return None if entry is None else self._answer(kb, entry, entry.question, 1.0)
+
+    def topics(self) -> tuple[Topic, ...]:
+        """Return every topic in file order."""
+        return self._snapshot.kb.topics
+
+    def sources(self) -> tuple[Source, ...]:
+        """Return every source in file order."""
+        return self._snapshot.kb.sources
+
+    def topic(self, name: str) -> TopicReply:
+        """Find a topic by id or title, tolerating typos and prefixes.
+
+        Args:
+            name: What the user typed after /topic.
+
+        Returns:
+            The topic with its entries, or the list of topics to choose from.
+        """
+        kb = self._snapshot.kb
+        query = clean_input(name, 100)
+        found = _find_topic(kb.topics, query)
+        if found is None:
+            message = messages.TOPIC_NOT_FOUND.format(name=query) if query else messages.NONE
+            return TopicReply(query, None, (), kb.topics, message)
+        entries = tuple(Suggestion(e.id, e.question) for e in kb.entries_in(found.id))
+        message = messages.TOPIC_FOUND.format(title=found.title, summary=found.summary)
+        return TopicReply(query, found, entries, (), message)
+
+    def _answer(self, kb: KnowledgeBase, entry: Entry, query: str, score: float) -> Reply:
+        citations = []
+        for ref in entry.sources:
+            source = kb.source(ref.source)
+            assert source is not None  # the loader guarantees references resolve
+            citations.append(citation_of(source, ref.section))
+        related = tuple(
+            Suggestion(e.id, e.question)
+            for e in (kb.entry(r) for r in entry.related)
+            if e is not None
+        )
+        return Reply(
+            query, Outcome.ANSWER, score, entry.question, entry=entry,
+            citations=tuple(citations), related=related,
+        )
+
+
+def _suggestion(kb: KnowledgeBase, candidate: Candidate) -> Suggestion:
+    entry = kb.entry(candidate.entry_id)
+    assert entry is not None
+    return Suggestion(entry.id, entry.question, candidate.score)
+
+
+def _find_topic(topics: tuple[Topic, ...], query: str) -> Topic | None:
+    key = query.casefold().strip()
+    if not key:
+        return None
+    for topic in topics:
+        if key in (topic.id, topic.title.casefold()):
+            return topic
+    prefixed = [t for t in topics if t.id.startswith(key) or t.title.casefold().startswith(key)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    # Every word of a title is a name too, so "/topic famly" finds "Families and ...".
+    names: list[tuple[str, int]] = []
+    for i, t in enumerate(topics):
+        names += [(t.id, i), (f"{t.id} {t.title}".casefold(), i)]
+        names += [(w, i) for w in words(t.title) if w not in STOPWORDS and len(w) > 3]
+    best = process.extractOne(
+        key, [n for n, _ in names], scorer=fuzz.WRatio, processor=None, score_cutoff=80
+    )
+    return None if best is None else topics[names[best[2]][1]]

@@ -1,0 +1,112 @@
+"""Text normalisation shared by the loader, the matcher and the adapters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "STOPWORDS",
+    "clean_input",
+    "phrasing_key",
+    "stem",
+    "words",
+]
+
+MAX_QUESTION_CHARS = 500
+
+# Categories Cc/Cf/Co/Cs/Cn: control, format (zero-width, bidi overrides), private, unassigned.
+_INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn"}
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+# Apostrophe forms first, then the same words typed without one ("cant", "dont").
+_CONTRACTIONS = {
+    "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not",
+    "cant": "can not", "dont": "do not", "doesnt": "does not", "didnt": "did not",
+    "wont": "will not", "isnt": "is not", "arent": "are not", "wasnt": "was not",
+    "werent": "were not", "couldnt": "could not", "wouldnt": "would not",
+    "shouldnt": "should not", "havent": "have not", "hasnt": "has not", "im": "i am",
+    "whats": "what is", "hows": "how is", "whys": "why is", "wheres": "where is",
+    "whos": "who is", "theyre": "they are", "ive": "i have", "youre": "you are",
+}
+_SUFFIXES = {"n't": " not", "'re": " are", "'ve": " have", "'ll": " will", "'m": " am", "'d": " would"}
+
+STOPWORDS = frozenset(
+    """
+    a about above after again all am an and any are as at be because been before being
+    between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his i if in into is it its
+    itself just me more most my myself no nor not of off on once only or other our ours out
+    over own same she should so some such than that the their theirs them themselves then
+    there these they this those through to too under until up very was we were what when
+    which while whom will with would you your yours yourself yourselves
+    also anyone anybody anything else ever get got go going gonna wanna gotta let lets may
+    might must shall u ur ya yall ppl pls plz please hey hi hello ok okay lol thanks thank
+    thx tell know explain question really actually like even still yet way wondering
+    curious someone somebody people person folks guys something thing things one ones us
+    """.split()
+)
+# Question words stay: "why can't they leave" and "how do they leave" ask different things.
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+def clean_input(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
+    """Make chat input safe to process and show: NFKC, no invisible characters, one-line.
+
+    Args:
+        text: Raw user text.
+        limit: Longer input is cut at a word boundary near this many characters.
+
+    Returns:
+        The cleaned text (maybe empty).
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(" " if unicodedata.category(c) in _INVISIBLE else c for c in text)
+    text = _SPACE.sub(" ", text).strip()
+    if len(text) > limit:
+        cut = text[:limit]
+        space = cut.rfind(" ")
+        text = cut[:space] if space > limit // 2 else cut
+    return text
+
+
+def words(text: str) -> list[str]:
+    """Split text into lower-case words with contractions expanded.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The words in order, stopwords included.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+    out: list[str] = []
+    for raw in _WORD.findall(text):
+        word = raw.replace("’", "'")
+        expanded = _CONTRACTIONS.get(word)
+        if expanded is None:
+            for suffix, tail in _SUFFIXES.items():
+                if word.endswith(suffix):
+                    expanded = word[: -len(suffix)] + tail
+                    break
+            else:
+                expanded = word[:-2] if word.endswith("'s") else word.replace("'", "")
+        out.extend(expanded.split())
+    return out
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Return the Snowball (Porter 2) stem of a lower-case word."""
+    return str(_stemmer.stemWord(word))
+
+
+def phrasing_key(text: str) -> str:
+    """Return the comparison key of a phrasing: its words, lower-case, punctuation dropped."""
+    return " ".join(words(text))

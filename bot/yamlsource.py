@@ -1,0 +1,143 @@
+"""Safe YAML reading that keeps line numbers and rejects what PyYAML lets through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bot.errors import Issue
+
+__all__ = ["Document", "LinePath", "read_yaml"]
+
+LinePath = tuple[str | int, ...]
+
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{kind}"
+    for kind in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses aliases (billion-laughs and silent sharing)."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise ComposerError(
+                None, None, "YAML aliases (*name) are not allowed here", event.start_mark
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed YAML file: plain data plus the line of every value.
+
+    Attributes:
+        path: The file it came from.
+        data: Plain Python data (dicts, lists, scalars).
+        lines: 1-based line of every value, keyed by its path in `data`.
+    """
+
+    path: str
+    data: Any
+    lines: dict[LinePath, int]
+
+    def line(self, loc: LinePath) -> int:
+        """Return the line of the value at `loc`, or of its nearest parent."""
+        while loc not in self.lines and loc:
+            loc = loc[:-1]
+        return self.lines.get(loc, 1)
+
+
+def read_yaml(path: Path, max_bytes: int) -> tuple[Document | None, list[Issue]]:
+    """Read one YAML file safely.
+
+    Args:
+        path: The file.
+        max_bytes: Files larger than this are refused unread.
+
+    Returns:
+        The document (None when it could not be read) and the problems found.
+    """
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, [Issue(name, 0, f"file is {size} bytes, over the {max_bytes}-byte cap")]
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Issue(name, 0, f"not UTF-8 text ({exc.reason})")]
+    except OSError as exc:
+        return None, [Issue(name, 0, f"cannot read file: {exc.strerror or exc}")]
+    loader = _NoAliasLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, [Issue(name, 1, "file is empty")]
+        issues: list[Issue] = []
+        lines: dict[LinePath, int] = {}
+        data = _build(loader, root, (), lines, issues, name)
+        return Document(name, data, lines), issues
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        return None, [Issue(name, line, f"invalid YAML: {exc.problem or exc.context}")]
+    except yaml.YAMLError as exc:
+        return None, [Issue(name, 0, f"invalid YAML: {exc}")]
+    finally:
+        loader.dispose()
+
+
+def _build(
+    loader: yaml.SafeLoader,
+    node: Node,
+    loc: LinePath,
+    lines: dict[LinePath, int],
+    issues: list[Issue],
+    name: str,
+) -> Any:
+    lines[loc] = node.start_mark.line + 1
+    if node.tag not in _PLAIN_TAGS:
+        # Python object tags and custom tags: refuse instead of building anything.
+        issues.append(Issue(name, node.start_mark.line + 1, f"YAML tag {node.tag!r} is not allowed"))
+        return None
+    if isinstance(node, MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                issues.append(Issue(name, key_node.start_mark.line + 1, "keys must be plain text"))
+                continue
+            key = loader.construct_object(key_node)
+            if key == "<<":
+                issues.append(Issue(name, key_node.start_mark.line + 1, "merge keys (<<) are not allowed"))
+                continue
+            if key in result:
+                first = lines.get((*loc, key), 0)
+                issues.append(
+                    Issue(
+                        name,
+                        key_node.start_mark.line + 1,
+                        f"duplicate key {key!r} (first at line {first}); YAML would keep only the last",
+                    )
+                )
+                continue
+            result[key] = _build(loader, value_node, (*loc, key), lines, issues, name)
+        return result
+    if isinstance(node, SequenceNode):
+        return [
+            _build(loader, child, (*loc, i), lines, issues, name)
+            for i, child in enumerate(node.value)
+        ]
+    try:
+        return loader.construct_object(node, deep=True)
+    except ConstructorError as exc:
+        issues.append(Issue(name, node.start_mark.line + 1, f"cannot read value: {exc.problem}"))
+        return None
