@@ -32,7 +32,8 @@ class Analyzer:
         self._phrases: dict[tuple[str, ...], str] = {}
         known: set[str] = set()
         for group in synonyms:
-            canonical = "~" + "_".join(stem(w) for w in words(group[0]))
+            # Named by the unstemmed first phrase: stems collide ("informant", "information").
+            canonical = "~" + "_".join(words(group[0]))
             for phrase in group:
                 tokens = words(phrase)
                 known.update(tokens)
@@ -42,6 +43,7 @@ class Analyzer:
         for text in corpus:
             known.update(words(text))
         self._known = frozenset(known)
+        self._known_stems = frozenset(stem(w) for w in known)
         self._spellable = sorted(w for w in known if len(w) >= 4 and w.isalpha())
         self._longest = min(_MAX_PHRASE, max((len(k) for k in self._phrases), default=1))
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
@@ -67,7 +69,7 @@ class Analyzer:
                     i += size
                     break
             else:
-                if raw[i] not in STOPWORDS:
+                if raw[i] not in STOPWORDS and len(raw[i]) > 1:
                     out.append(stems[i])
                 i += 1
         return out
@@ -78,6 +80,8 @@ class Analyzer:
 
     def _correct_uncached(self, word: str) -> str:
         if word in self._known or word in STOPWORDS or len(word) < 4 or not word.isalpha():
+            return word
+        if stem(word) in self._known_stems:  # "snitches" is a form of "snitch", not a typo
             return word
         # One edit in a short word is already 80; longer words tolerate two.
         cutoff = 80.0 if len(word) <= 6 else 75.0

@@ -58,6 +58,8 @@ class _Builder:
         self.topics: dict[str, tuple[TopicModel, _Located]] = {}
         self.entries: dict[str, tuple[EntryModel, _Located]] = {}
         self.synonyms: list[tuple[str, ...]] = []
+        # Ids of items that failed validation: references to them are not reported again.
+        self.broken: set[str] = set()
 
     def add_file(self, file: Path, max_bytes: int) -> None:
         doc, issues = read_yaml(file, max_bytes)
@@ -80,6 +82,8 @@ class _Builder:
                 label = _label(kind, raw, i)
                 item = _validate(model, raw, doc, (kind, i), self.issues, label)
                 if item is None:
+                    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                        self.broken.add(raw["id"])
                     continue
                 previous = table.get(item.id)  # type: ignore[attr-defined]
                 if previous is not None:
@@ -121,12 +125,14 @@ class _Builder:
     def _check_references(self) -> None:
         for entry, (doc, loc) in self.entries.values():
             where = f"entry {entry.id!r}"
-            if entry.topic not in self.topics:
+            if entry.topic not in self.topics and entry.topic not in self.broken:
                 self._issue(doc, (*loc, "topic"), f"{where}: unknown topic {entry.topic!r}")
             for i, ref in enumerate(entry.sources):
                 at = (*loc, "sources", i)
                 known = self.sources.get(ref.source)
                 if known is None:
+                    if ref.source in self.broken:
+                        continue
                     self._issue(doc, at, f"{where}: unknown source {ref.source!r}")
                 elif ref.section is not None and ref.section not in known[0].sections:
                     self._issue(doc, at, f"{where}: source {ref.source!r} has no section {ref.section!r}")
@@ -134,7 +140,7 @@ class _Builder:
                 at = (*loc, "related", i)
                 if other == entry.id:
                     self._issue(doc, at, f"{where}: lists itself as related")
-                elif other not in self.entries:
+                elif other not in self.entries and other not in self.broken:
                     self._issue(doc, at, f"{where}: unknown related entry {other!r}")
 
     def _check_phrasings(self) -> None:

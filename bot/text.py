@@ -46,7 +46,7 @@ STOPWORDS = frozenset(
     there these they this those through to too under until up very was we were what when
     which while whom will with would you your yours yourself yourselves
     also anyone anybody anything else ever get got go going gonna wanna gotta let lets may
-    might must shall u ur ya yall ppl pls plz please hey hi hello ok okay lol thanks thank
+    might must shall r u ur ya yall ppl pls plz please hey hi hello ok okay lol thanks thank
     thx tell know explain question really actually like even still yet way wondering
     curious someone somebody people person folks guys something thing things one ones us
     """.split()

@@ -1,0 +1,84 @@
+"""`faqbot ask --json`: DESIGN.md's contract, field by field, through the real command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.contract import reply_to_json
+from bot.service import FaqService
+from tests.conftest import ROOT
+
+KEYS = {"query", "outcome", "matched", "score", "entry", "sources", "suggestions"}
+
+
+def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+    )
+
+
+def check_shape(obj: dict[str, object]) -> None:
+    assert KEYS <= obj.keys()
+    assert obj["outcome"] in ("answer", "suggest", "none")
+    assert obj["matched"] is (obj["outcome"] == "answer")
+    assert isinstance(obj["score"], float) and 0.0 <= obj["score"] <= 1.0
+    assert (obj["entry"] is None) is (obj["outcome"] != "answer")
+    assert isinstance(obj["suggestions"], list) and len(obj["suggestions"]) <= 3
+
+
+def test_answer_fields(service: FaqService) -> None:
+    obj = reply_to_json(service.ask("is it illegal to leave nk"))
+    check_shape(obj)
+    assert obj["outcome"] == "answer"
+    assert obj["entry"].keys() == {"id", "topic", "question", "answer"}  # type: ignore[union-attr]
+    assert obj["entry"]["id"] == "leaving-illegal"  # type: ignore[index]
+    for source in obj["sources"]:  # type: ignore[attr-defined]
+        assert source.keys() == {"id", "title", "author", "published", "section", "url"}
+    by_id = {s["id"]: s for s in obj["sources"]}  # type: ignore[attr-defined]
+    assert by_id["why-dont-people-leave"]["author"] == "Cassie Grissom"
+    assert by_id["why-dont-people-leave"]["published"] is None
+    assert by_id["leave-as-citizen"]["published"] == "2023-11-25"
+    assert by_id["leave-as-citizen"]["url"] is None
+
+
+def test_suggest_and_none_fields(service: FaqService) -> None:
+    suggest = reply_to_json(service.ask("border"))
+    check_shape(suggest)
+    assert suggest["outcome"] == "suggest" and suggest["sources"] == []
+    for s in suggest["suggestions"]:  # type: ignore[attr-defined]
+        assert s.keys() == {"id", "question", "score"} and isinstance(s["score"], float)
+    none = reply_to_json(service.ask("recipe for pancakes"))
+    check_shape(none)
+    assert none["outcome"] == "none" and none["suggestions"] == [] and none["entry"] is None
+
+
+def test_cli_json_one_question() -> None:
+    done = run_cli("ask", "--json", "do", "north", "koreans", "have", "bank", "accounts")
+    assert done.returncode == 0, done.stderr
+    obj = json.loads(done.stdout)
+    check_shape(obj)
+    assert obj["query"] == "do north koreans have bank accounts"
+    assert obj["entry"]["id"] == "banks"
+
+
+def test_cli_json_lines_from_stdin() -> None:
+    questions = ["why cant nk people leave", "weather tomorrow?", "", "border", "🙂"]
+    done = run_cli("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(questions)
+    objs = [json.loads(line) for line in lines]
+    for obj in objs:
+        check_shape(obj)
+    assert [o["outcome"] for o in objs] == ["answer", "none", "none", "suggest", "none"]
+
+
+@pytest.mark.parametrize("question", ["can i leave japan as a citizen", "how do I leave a telegram group"])
+def test_cli_json_refuses_lookalikes(question: str) -> None:
+    obj = json.loads(run_cli("ask", "--json", question).stdout)
+    assert obj["matched"] is False and obj["entry"] is None

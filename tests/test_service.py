@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot import messages
+from bot.errors import KnowledgeError
+from bot.reply import Outcome
+from bot.service import FaqService
+from tests.conftest import MINIMAL
+
+
+def test_answer_carries_resolved_citations_and_related(service: FaqService) -> None:
+    reply = service.ask("what happens to the family of a defector")
+    assert reply.outcome is Outcome.ANSWER and reply.matched
+    assert reply.entry is not None and reply.entry.id == "family-punishment"
+    assert 0.0 <= reply.score <= 1.0
+    titles = {c.title for c in reply.citations}
+    assert "Why can't you leave North Korea?" in titles
+    cited = {(c.source_id, c.section) for c in reply.citations}
+    assert ("why-cant-you-leave", "Family Punishment") in cited
+    dated = next(c for c in reply.citations if c.source_id == "why-cant-you-leave")
+    assert dated.published is not None and dated.published.isoformat() == "2023-11-26"
+    assert [r.entry_id for r in reply.related] == ["guilt-by-association", "family-deterrent"]
+
+
+def test_vague_question_gets_up_to_three_suggestions(service: FaqService) -> None:
+    reply = service.ask("border")
+    assert reply.outcome is Outcome.SUGGEST and not reply.matched and reply.entry is None
+    assert 1 <= len(reply.suggestions) <= 3
+    assert all(s.score is not None and 0 <= s.score <= 1 for s in reply.suggestions)
+    assert reply.message == messages.SUGGEST
+
+
+def test_unknown_question_is_refused_with_topics(service: FaqService) -> None:
+    reply = service.ask("how do I bake sourdough bread")
+    assert reply.outcome is Outcome.NONE and reply.entry is None and not reply.suggestions
+    assert reply.message == messages.NONE
+    assert [t.id for t in reply.topics] == [t.id for t in service.topics()]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x07", "hi", "thanks!"])
+def test_empty_or_greeting_returns_help(service: FaqService, text: str) -> None:
+    reply = service.ask(text)
+    assert reply.is_help and reply.outcome is Outcome.NONE and reply.message == messages.HELP
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "why can't\u200b north\u202e koreans leave\x1b",
+        "ＷＨＹ　ＣＡＮ'Ｔ　ＮＯＲＴＨ　ＫＯＲＥＡＮＳ　ＬＥＡＶＥ",
+        "why can't north koreans\n\n\tleave?!",
+    ],
+    ids=["control-and-bidi", "fullwidth", "whitespace"],
+)
+def test_disguised_question_is_still_answered(service: FaqService, text: str) -> None:
+    reply = service.ask(text)
+    assert reply.outcome is Outcome.ANSWER and reply.entry is not None
+    assert reply.entry.id == "why-cant-leave"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "why can't north koreans leave " + "a" * 10_000,
+        "word " * 5_000,
+        "<b>why</b> can't @everyone <@&123> north koreans &amp; leave",
+        "\x00\x1b[31m" * 300,
+    ],
+    ids=["huge-word", "many-words", "markup-and-mentions", "escape-codes"],
+)
+def test_hostile_input_gets_a_safe_reply(service: FaqService, text: str) -> None:
+    reply = service.ask(text)
+    assert len(reply.query) <= service.max_chars
+    assert all(ch.isprintable() for ch in reply.query)
+    assert reply.message
+
+
+def test_emoji_only_is_refused_not_crashed(service: FaqService) -> None:
+    assert service.ask("🙂🇰🇵🔥").outcome is Outcome.NONE
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("family", "family"), ("Families and guilt by association", "family"), ("famly", "family"),
+     ("bord", "border"), ("surveilance", "surveillance"), ("MONEY", "money"), ("guilt", "family")],
+)
+def test_topic_lookup_tolerates_typos_and_prefixes(service: FaqService, name: str, expected: str) -> None:
+    found = service.topic(name)
+    assert found.topic is not None and found.topic.id == expected
+    assert [s.entry_id for s in found.entries] == [e.id for e in service.kb.entries_in(expected)]
+
+
+@pytest.mark.parametrize("name", ["", "quantum physics", "zz"])
+def test_unknown_topic_lists_the_topics(service: FaqService, name: str) -> None:
+    found = service.topic(name)
+    assert found.topic is None and found.alternatives == service.topics()
+
+
+def test_show_entry_and_stale_id(service: FaqService) -> None:
+    reply = service.show("banks")
+    assert reply is not None and reply.entry is not None and reply.citations
+    assert service.show("no-such-entry") is None
+
+
+def test_reload_swaps_and_invalid_edit_keeps_last_good(write_yaml: Callable[[str], Path]) -> None:
+    path = write_yaml(MINIMAL)
+    service = FaqService.from_path(path)
+    assert service.ask("what is the first thing").entry.answer == "The first answer."  # type: ignore[union-attr]
+    write_yaml(MINIMAL.replace("The first answer.", "An edited answer."))
+    service.reload()
+    assert service.ask("what is the first thing").entry.answer == "An edited answer."  # type: ignore[union-attr]
+    write_yaml(MINIMAL.replace("answer: The first answer.", "answer: no"))
+    with pytest.raises(KnowledgeError) as caught:
+        service.reload()
+    assert f"{path}:15" in str(caught.value)
+    assert service.ask("what is the first thing").entry.answer == "An edited answer."  # type: ignore[union-attr]
