@@ -32,6 +32,7 @@ class ConsoleChat:
 
         Returns:
             The text to print, or None when the user asked to quit.
+
         """
         text = line.strip()
         command, _, arg = text.partition(" ")
@@ -41,7 +42,9 @@ class ConsoleChat:
         if command in ("/help", "/start"):
             return f"{messages.HELP}\n{COMMANDS}"
         if command == "/topics":
-            return render_topics(self.service.topics()) + "\n\nUse /topic NAME to list its questions."
+            return (
+                render_topics(self.service.topics()) + "\n\nUse /topic NAME to list its questions."
+            )
         if command == "/sources":
             return render_sources(self.service.sources())
         if command == "/topic":
@@ -71,6 +74,7 @@ class ConsoleChat:
             stdin: Where questions come from.
             stdout: Where answers go.
             interactive: Show a banner and prompt (off when input is a pipe).
+
         """
         if interactive:
             stdout.write(f"{messages.HELP}\n{COMMANDS}\n")

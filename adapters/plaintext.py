@@ -29,6 +29,7 @@ def render_reply(reply: Reply) -> tuple[str, list[str]]:
     Returns:
         The text and the entry ids offered as numbered choices, in order
         (so a console can let the user type a number to pick one).
+
     """
     lines: list[str] = []
     choices: list[str] = []
@@ -56,7 +57,9 @@ def render_reply(reply: Reply) -> tuple[str, list[str]]:
 def render_topic(reply: TopicReply) -> tuple[str, list[str]]:
     """Render a topic lookup, numbering its questions."""
     if reply.topic is None:
-        return "\n".join([reply.message, *(f"  - {t.title} (/topic {t.id})" for t in reply.alternatives)]), []
+        return "\n".join(
+            [reply.message, *(f"  - {t.title} (/topic {t.id})" for t in reply.alternatives)]
+        ), []
     lines = [reply.message, ""]
     choices = [s.entry_id for s in reply.entries]
     lines += [f"  {i}. {s.question}" for i, s in enumerate(reply.entries, 1)]
@@ -73,6 +76,8 @@ def render_sources(sources: tuple[Source, ...]) -> str:
     """Render the source list with their sections."""
     lines = []
     for i, s in enumerate(sources, 1):
-        lines.append(f"[{i}] {render_citation(Citation(s.id, s.title, s.author, s.published, None, s.url))}")
+        lines.append(
+            f"[{i}] {render_citation(Citation(s.id, s.title, s.author, s.published, None, s.url))}"
+        )
         lines += [f"      - {section}" for section in s.sections]
     return "\n".join(lines)

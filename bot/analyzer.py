@@ -28,6 +28,7 @@ class Analyzer:
         Args:
             synonyms: Groups of phrases that mean the same thing.
             corpus: Every phrasing and answer of the FAQ (the spelling vocabulary).
+
         """
         self._phrases: dict[tuple[str, ...], str] = {}
         known: set[str] = set()
@@ -54,6 +55,7 @@ class Analyzer:
         Args:
             text: A phrasing or a question.
             repair: Correct words unknown to the FAQ (for questions, not for the FAQ itself).
+
         """
         raw = words(text)
         if repair:

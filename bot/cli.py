@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -26,21 +26,29 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser (global options work before or after the command)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--knowledge", type=Path, default=argparse.SUPPRESS, metavar="PATH",
+        "--knowledge",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="PATH",
         help="FAQ file or folder of *.yaml files (default: FAQBOT_KNOWLEDGE or knowledge/faq.yaml)",
     )
     common.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS,
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
         help="show tracebacks and debug logs",
     )
     parser = argparse.ArgumentParser(
-        prog="faqbot", parents=[common],
+        prog="faqbot",
+        parents=[common],
         description="A cited-answer FAQ bot about why North Koreans cannot simply leave.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", parents=[common], help="start every configured adapter (default)")
     sub.add_parser("chat", parents=[common], help="chat in the terminal (works with a pipe)")
-    ask = sub.add_parser("ask", parents=[common], help="answer one question, or '-' for stdin lines")
+    ask = sub.add_parser(
+        "ask", parents=[common], help="answer one question, or '-' for stdin lines"
+    )
     ask.add_argument("question", nargs="+", help="the question, or - to read one per line")
     ask.add_argument("--json", action="store_true", help="print the JSON contract")
     sub.add_parser("topics", parents=[common], help="list the topics")
@@ -101,7 +109,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command in ("topics", "sources"):
         from adapters.plaintext import render_sources, render_topics
 
-        print(render_topics(service.topics()) if command == "topics" else render_sources(service.sources()))
+        print(
+            render_topics(service.topics())
+            if command == "topics"
+            else render_sources(service.sources())
+        )
         return 0
     # "chat", and "run" while no platform adapter is configured.
     from adapters.console import ConsoleChat
@@ -121,10 +133,8 @@ def _validate(path: Path, settings: Settings) -> int:
 
 
 def _ask(service: FaqService, words: list[str], *, as_json: bool) -> int:
-    if words == ["-"]:
-        questions = (line.rstrip("\n") for line in sys.stdin)
-    else:
-        questions = iter([" ".join(words)])
+    stdin_lines = (line.rstrip("\n") for line in sys.stdin)
+    questions: Iterable[str] = stdin_lines if words == ["-"] else [" ".join(words)]
     from adapters.plaintext import render_reply
 
     for question in questions:

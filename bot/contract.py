@@ -20,6 +20,7 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
 
     Returns:
         A JSON-ready dict.
+
     """
     entry = reply.entry
     return {
@@ -29,7 +30,12 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
         "score": round(float(reply.score), 4),
         "entry": None
         if entry is None
-        else {"id": entry.id, "topic": entry.topic, "question": entry.question, "answer": entry.answer},
+        else {
+            "id": entry.id,
+            "topic": entry.topic,
+            "question": entry.question,
+            "answer": entry.answer,
+        },
         "sources": [_citation(c) for c in reply.citations],
         "suggestions": [_suggestion(s) for s in reply.suggestions],
         "related": [{"id": s.entry_id, "question": s.question} for s in reply.related],

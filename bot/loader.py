@@ -18,6 +18,7 @@ __all__ = ["DEFAULT_MAX_BYTES", "load_knowledge"]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 _M = TypeVar("_M", bound=BaseModel)
+_Item = TypeVar("_Item", SourceModel, TopicModel, EntryModel)
 _Located = tuple[Document, LinePath]  # where an item stands, for error lines
 
 
@@ -33,6 +34,7 @@ def load_knowledge(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Know
 
     Raises:
         KnowledgeError: With every problem found, each naming file and line.
+
     """
     root = Path(path)
     if root.is_dir():
@@ -67,31 +69,35 @@ class _Builder:
         if doc is None:
             return
         if not isinstance(doc.data, dict):
-            self.issues.append(Issue(doc.path, 1, "the top level must be a mapping with `version: 1`"))
+            self.issues.append(
+                Issue(doc.path, 1, "the top level must be a mapping with `version: 1`")
+            )
             return
         top = _validate(FileModel, doc.data, doc, (), self.issues, "file")
         if top is None:
             return
         self.synonyms.extend(tuple(group) for group in top.synonyms)
-        for kind, model, table in (
-            ("sources", SourceModel, self.sources),
-            ("topics", TopicModel, self.topics),
-            ("entries", EntryModel, self.entries),
-        ):
-            for i, raw in enumerate(doc.data.get(kind, [])):
-                label = _label(kind, raw, i)
-                item = _validate(model, raw, doc, (kind, i), self.issues, label)
-                if item is None:
-                    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-                        self.broken.add(raw["id"])
-                    continue
-                previous = table.get(item.id)  # type: ignore[attr-defined]
-                if previous is not None:
-                    first_doc, first_loc = previous[1]
-                    first = f"{first_doc.path}:{first_doc.line(first_loc)}"
-                    self._issue(doc, (kind, i, "id"), f"{label}: duplicate id (first at {first})")
-                    continue
-                table[item.id] = (item, (doc, (kind, i)))  # type: ignore[attr-defined,index]
+        self._collect(doc, "sources", SourceModel, self.sources)
+        self._collect(doc, "topics", TopicModel, self.topics)
+        self._collect(doc, "entries", EntryModel, self.entries)
+
+    def _collect(
+        self, doc: Document, kind: str, model: type[_Item], table: dict[str, tuple[_Item, _Located]]
+    ) -> None:
+        for i, raw in enumerate(doc.data.get(kind, [])):
+            label = _label(kind, raw, i)
+            item = _validate(model, raw, doc, (kind, i), self.issues, label)
+            if item is None:
+                if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                    self.broken.add(raw["id"])
+                continue
+            previous = table.get(item.id)
+            if previous is not None:
+                first_doc, first_loc = previous[1]
+                first = f"{first_doc.path}:{first_doc.line(first_loc)}"
+                self._issue(doc, (kind, i, "id"), f"{label}: duplicate id (first at {first})")
+                continue
+            table[item.id] = (item, (doc, (kind, i)))
 
     def finish(self, origin: str) -> KnowledgeBase:
         self._check_references()
@@ -135,7 +141,9 @@ class _Builder:
                         continue
                     self._issue(doc, at, f"{where}: unknown source {ref.source!r}")
                 elif ref.section is not None and ref.section not in known[0].sections:
-                    self._issue(doc, at, f"{where}: source {ref.source!r} has no section {ref.section!r}")
+                    self._issue(
+                        doc, at, f"{where}: source {ref.source!r} has no section {ref.section!r}"
+                    )
             for i, other in enumerate(entry.related):
                 at = (*loc, "related", i)
                 if other == entry.id:

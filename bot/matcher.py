@@ -60,6 +60,7 @@ class HybridMatcher:
         Args:
             kb: The validated FAQ.
             candidates: How many phrasings BM25 hands on to the precise scorer.
+
         """
         corpus = [p for e in kb.entries for p in e.phrasings]
         self.analyzer = Analyzer(kb.synonyms, corpus)
@@ -93,6 +94,7 @@ class HybridMatcher:
 
         Returns:
             Candidates, best first, one per entry.
+
         """
         terms = set(self.analyzer.terms(question, repair=True))
         known = [t for t in terms if t in self._vocab]

@@ -15,7 +15,7 @@ __all__ = [
 HELP = (
     "I answer questions about why North Koreans cannot simply leave their country, "
     "and every answer names the documents it rests on. Ask in your own words, for example "
-    "\"what happens to the family of someone who escapes?\", or browse the topics."
+    '"what happens to the family of someone who escapes?", or browse the topics.'
 )
 SUGGEST = "I'm not sure I understood. Did you mean one of these?"
 NONE = (
@@ -23,6 +23,6 @@ NONE = (
     "which is about why North Koreans cannot simply leave. These are my topics:"
 )
 TOPIC_FOUND = "{title}: {summary}"
-TOPIC_NOT_FOUND = "I have no topic called \"{name}\". These are the topics:"
+TOPIC_NOT_FOUND = 'I have no topic called "{name}". These are the topics:'
 STALE = "That question is no longer in the FAQ; it may have been edited. Please ask again."
 ERROR = "Sorry, something went wrong on my side. Please try again in a moment."

@@ -26,6 +26,7 @@ class Thresholds:
         answer: Lowest score answered outright.
         suggest: Lowest score offered as "did you mean".
         margin: An answer needs this lead over the runner-up, else both are suggested.
+
     """
 
     answer: float = 0.6
@@ -66,6 +67,7 @@ class FaqService:
             thresholds: Answer/suggest thresholds.
             max_chars: Questions are cut to this length.
             max_file_bytes: Size cap for each FAQ file on reload.
+
         """
         self._snapshot = snapshot
         self._path = path
@@ -87,6 +89,7 @@ class FaqService:
 
         Raises:
             KnowledgeError: The FAQ is invalid.
+
         """
         snapshot = Snapshot.build(load_knowledge(path, max_file_bytes))
         return cls(
@@ -110,6 +113,7 @@ class FaqService:
 
         Raises:
             KnowledgeError: The FAQ on disk is invalid (nothing was swapped).
+
         """
         if self._path is None:
             return self.kb
@@ -126,12 +130,15 @@ class FaqService:
 
         Returns:
             An answer, suggestions, or a refusal listing the topics.
+
         """
         snapshot = self._snapshot
         query = clean_input(text, self.max_chars)
         if not any(w not in STOPWORDS for w in words(query)):
             # Empty input, "hi", "thanks": show how to use the bot rather than a refusal.
-            return Reply(query, Outcome.NONE, 0.0, messages.HELP, topics=snapshot.kb.topics, is_help=True)
+            return Reply(
+                query, Outcome.NONE, 0.0, messages.HELP, topics=snapshot.kb.topics, is_help=True
+            )
         ranked = snapshot.matcher.rank(query, limit=4)
         t = self.thresholds
         best = ranked[0] if ranked else Candidate("", 0.0)
@@ -140,9 +147,7 @@ class FaqService:
             entry = snapshot.kb.entry(best.entry_id)
             assert entry is not None
             return self._answer(snapshot.kb, entry, query, best.score)
-        offered = tuple(
-            _suggestion(snapshot.kb, c) for c in ranked[:3] if c.score >= t.suggest
-        )
+        offered = tuple(_suggestion(snapshot.kb, c) for c in ranked[:3] if c.score >= t.suggest)
         if offered:
             return Reply(query, Outcome.SUGGEST, best.score, messages.SUGGEST, suggestions=offered)
         return Reply(query, Outcome.NONE, best.score, messages.NONE, topics=snapshot.kb.topics)
@@ -169,6 +174,7 @@ class FaqService:
 
         Returns:
             The topic with its entries, or the list of topics to choose from.
+
         """
         kb = self._snapshot.kb
         query = clean_input(name, 100)
@@ -192,8 +198,13 @@ class FaqService:
             if e is not None
         )
         return Reply(
-            query, Outcome.ANSWER, score, entry.question, entry=entry,
-            citations=tuple(citations), related=related,
+            query,
+            Outcome.ANSWER,
+            score,
+            entry.question,
+            entry=entry,
+            citations=tuple(citations),
+            related=related,
         )
 
 

@@ -26,32 +26,60 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 # Apostrophe forms first, then the same words typed without one ("cant", "dont").
 _CONTRACTIONS = {
-    "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not",
-    "cant": "can not", "dont": "do not", "doesnt": "does not", "didnt": "did not",
-    "wont": "will not", "isnt": "is not", "arent": "are not", "wasnt": "was not",
-    "werent": "were not", "couldnt": "could not", "wouldnt": "would not",
-    "shouldnt": "should not", "havent": "have not", "hasnt": "has not", "im": "i am",
-    "whats": "what is", "hows": "how is", "whys": "why is", "wheres": "where is",
-    "whos": "who is", "theyre": "they are", "ive": "i have", "youre": "you are",
+    "can't": "can not",
+    "cannot": "can not",
+    "won't": "will not",
+    "shan't": "shall not",
+    "cant": "can not",
+    "dont": "do not",
+    "doesnt": "does not",
+    "didnt": "did not",
+    "wont": "will not",
+    "isnt": "is not",
+    "arent": "are not",
+    "wasnt": "was not",
+    "werent": "were not",
+    "couldnt": "could not",
+    "wouldnt": "would not",
+    "shouldnt": "should not",
+    "havent": "have not",
+    "hasnt": "has not",
+    "im": "i am",
+    "whats": "what is",
+    "hows": "how is",
+    "whys": "why is",
+    "wheres": "where is",
+    "whos": "who is",
+    "theyre": "they are",
+    "ive": "i have",
+    "youre": "you are",
 }
-_SUFFIXES = {"n't": " not", "'re": " are", "'ve": " have", "'ll": " will", "'m": " am", "'d": " would"}
+_SUFFIXES = {
+    "n't": " not",
+    "'re": " are",
+    "'ve": " have",
+    "'ll": " will",
+    "'m": " am",
+    "'d": " would",
+}
 
+# Question words (why, how, who, where, many, much) are not here on purpose: "why can't
+# they leave" and "how do they leave" ask different things.
 STOPWORDS = frozenset(
     """
     a about above after again all am an and any are as at be because been before being
     between both but by can could did do does doing down during each few for from further
     had has have having he her here hers herself him himself his i if in into is it its
-    itself just me more most my myself no nor not of off on once only or other our ours out
-    over own same she should so some such than that the their theirs them themselves then
-    there these they this those through to too under until up very was we were what when
-    which while whom will with would you your yours yourself yourselves
-    also anyone anybody anything else ever get got go going gonna wanna gotta let lets may
-    might must shall r u ur ya yall ppl pls plz please hey hi hello ok okay lol thanks thank
-    thx tell know explain question really actually like even still yet way wondering
-    curious someone somebody people person folks guys something thing things one ones us
+    itself just me more most my myself no nor not of off on once only or other our ours
+    out over own same she should so some such than that the their theirs them themselves
+    then there these they this those through to too under until up very was we were what
+    when which while whom will with would you your yours yourself yourselves also anyone
+    anybody anything else ever get got go going gonna wanna gotta let lets may might must
+    shall r u ur ya yall ppl pls plz please hey hi hello ok okay lol thanks thank thx tell
+    know explain question really actually like even still yet way wondering curious
+    someone somebody people person folks guys something thing things one ones us
     """.split()
 )
-# Question words stay: "why can't they leave" and "how do they leave" ask different things.
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -65,6 +93,7 @@ def clean_input(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
 
     Returns:
         The cleaned text (maybe empty).
+
     """
     text = unicodedata.normalize("NFKC", text)
     text = "".join(" " if unicodedata.category(c) in _INVISIBLE else c for c in text)
@@ -84,6 +113,7 @@ def words(text: str) -> list[str]:
 
     Returns:
         The words in order, stopwords included.
+
     """
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
     out: list[str] = []

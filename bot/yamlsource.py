@@ -29,11 +29,11 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise ComposerError(
                 None, None, "YAML aliases (*name) are not allowed here", event.start_mark
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,7 @@ class Document:
         path: The file it came from.
         data: Plain Python data (dicts, lists, scalars).
         lines: 1-based line of every value, keyed by its path in `data`.
+
     """
 
     path: str
@@ -66,6 +67,7 @@ def read_yaml(path: Path, max_bytes: int) -> tuple[Document | None, list[Issue]]
 
     Returns:
         The document (None when it could not be read) and the problems found.
+
     """
     name = str(path)
     try:
@@ -107,7 +109,9 @@ def _build(
     lines[loc] = node.start_mark.line + 1
     if node.tag not in _PLAIN_TAGS:
         # Python object tags and custom tags: refuse instead of building anything.
-        issues.append(Issue(name, node.start_mark.line + 1, f"YAML tag {node.tag!r} is not allowed"))
+        issues.append(
+            Issue(name, node.start_mark.line + 1, f"YAML tag {node.tag!r} is not allowed")
+        )
         return None
     if isinstance(node, MappingNode):
         result: dict[Any, Any] = {}
@@ -117,7 +121,9 @@ def _build(
                 continue
             key = loader.construct_object(key_node)
             if key == "<<":
-                issues.append(Issue(name, key_node.start_mark.line + 1, "merge keys (<<) are not allowed"))
+                issues.append(
+                    Issue(name, key_node.start_mark.line + 1, "merge keys (<<) are not allowed")
+                )
                 continue
             if key in result:
                 first = lines.get((*loc, key), 0)
@@ -125,7 +131,8 @@ def _build(
                     Issue(
                         name,
                         key_node.start_mark.line + 1,
-                        f"duplicate key {key!r} (first at line {first}); YAML would keep only the last",
+                        f"duplicate key {key!r} (first at line {first}); "
+                        "YAML would silently keep only the last",
                     )
                 )
                 continue

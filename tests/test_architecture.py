@@ -21,6 +21,11 @@ print(",".join(bad))
 
 def test_core_imports_no_platform_sdk() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
     )
     assert done.stdout.strip() == ""

@@ -15,15 +15,25 @@ def test_validate_shipped_faq(capsys: pytest.CaptureFixture[str]) -> None:
     assert "OK:" in out and "entries" in out and "alternates" in out
 
 
-def test_validate_lists_every_error(write_yaml: Callable[[str], Path], capsys: pytest.CaptureFixture[str]) -> None:
-    path = write_yaml(MINIMAL.replace("topic: tp\n    question: What about", "topic: x\n    question: What about").replace("answer: The first answer.", "answer: on"))
+def test_validate_lists_every_error(
+    write_yaml: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_yaml(
+        MINIMAL.replace(
+            "topic: tp\n    question: What about", "topic: x\n    question: What about"
+        ).replace("answer: The first answer.", "answer: on")
+    )
     assert main(["validate", str(path)]) == 1
     err = capsys.readouterr().err
     assert "2 errors" in err and f"{path}:15:" in err and f"{path}:19:" in err
     assert "Traceback" not in err
 
 
-def test_knowledge_option_and_env(write_yaml: Callable[[str], Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_knowledge_option_and_env(
+    write_yaml: Callable[[str], Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     path = write_yaml(MINIMAL)
     assert main(["ask", "--knowledge", str(path), "first", "thing"]) == 0
     assert "The first answer." in capsys.readouterr().out
@@ -38,7 +48,9 @@ def test_broken_faq_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert "missing.yaml: no such file or folder" in err and "Traceback" not in err
 
 
-def test_bad_setting_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_setting_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("FAQBOT_ANSWER_THRESHOLD", "lots")
     assert main(["topics"]) == 1
     err = capsys.readouterr().err

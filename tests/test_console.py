@@ -15,7 +15,11 @@ from tests.conftest import ROOT
 def chat(*lines: str, command: str = "chat") -> str:
     done = subprocess.run(
         [sys.executable, "-m", "bot", command],
-        input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=ROOT, timeout=60,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
         check=False,
     )
     assert done.returncode == 0, done.stderr
@@ -27,13 +31,14 @@ def test_question_gets_answer_with_numbered_citations() -> None:
     out = chat("what happens to the relatives of defectors?")
     assert "What happens to the family of someone who escapes?" in out
     assert "Sources:" in out
-    assert '  [1] "Why can\'t you leave North Korea?", 2023-11-26, section "Family Punishment"' in out
+    assert (
+        '  [1] "Why can\'t you leave North Korea?", 2023-11-26, section "Family Punishment"' in out
+    )
     assert "[2]" in out and "Related questions:" in out
 
 
 def test_number_picks_an_offered_question() -> None:
     out = chat("border", "1")
-    first, second = out.split("\n\n\n", 1) if "\n\n\n" in out else (out, "")
     assert "Did you mean" in out
     assert "Sources:" in out.split("Did you mean", 1)[1]
 

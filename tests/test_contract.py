@@ -18,12 +18,17 @@ KEYS = {"query", "outcome", "matched", "score", "entry", "sources", "suggestions
 def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
     )
 
 
 def check_shape(obj: dict[str, object]) -> None:
-    assert KEYS <= obj.keys()
+    assert obj.keys() >= KEYS
     assert obj["outcome"] in ("answer", "suggest", "none")
     assert obj["matched"] is (obj["outcome"] == "answer")
     assert isinstance(obj["score"], float) and 0.0 <= obj["score"] <= 1.0
@@ -78,7 +83,9 @@ def test_cli_json_lines_from_stdin() -> None:
     assert [o["outcome"] for o in objs] == ["answer", "none", "none", "suggest", "none"]
 
 
-@pytest.mark.parametrize("question", ["can i leave japan as a citizen", "how do I leave a telegram group"])
+@pytest.mark.parametrize(
+    "question", ["can i leave japan as a citizen", "how do I leave a telegram group"]
+)
 def test_cli_json_refuses_lookalikes(question: str) -> None:
     obj = json.loads(run_cli("ask", "--json", question).stdout)
     assert obj["matched"] is False and obj["entry"] is None

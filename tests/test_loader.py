@@ -44,23 +44,113 @@ def test_minimal_file_loads(write_yaml: Callable[[str], Path]) -> None:
 
 # (what is broken, replace this, with this, the line the error must name, words it must contain)
 BROKEN = [
-    ("unknown key", "    answer: The first answer.", "    answer: The first answer.\n    answr: typo", "answr:", ["first", "unknown key 'answr'"]),
-    ("yaml boolean", "    answer: The second answer.", "    answer: no", "answer: no", ["second", "answer must be text", "bool"]),
-    ("duplicate key", "    answer: The first answer.", "    answer: The first answer.\n    answer: again", "answer: again", ["duplicate key 'answer'", "first at line 15"]),
-    ("duplicate id", "  - id: second", "  - id: first", "  - id: first\n    topic: tp\n    question: What about", ["duplicate id", "first at"]),
-    ("unknown topic", "    topic: tp\n    question: What about", "    topic: nope\n    question: What about", "topic: nope", ["second", "unknown topic 'nope'"]),
-    ("unknown source", "    sources: [{source: src}]", "    sources: [{source: gone}]", "source: gone", ["second", "unknown source 'gone'"]),
-    ("unknown section", "section: Part One}", "section: Part Two}", "Part Two", ["first", "no section 'Part Two'"]),
-    ("unknown related", "    related: [first]", "    related: [third]", "related: [third]", ["second", "unknown related entry 'third'"]),
-    ("self related", "    related: [first]", "    related: [second]", "related: [second]", ["lists itself"]),
-    ("same phrasing twice", "    answer: The second answer.", "    alternates: ['First thing, please!']\n    answer: The second answer.", "First thing, please!", ["second", "also in entry 'first'"]),
-    ("empty question", "question: What about the second thing?", "question: '   '", "question: '   '", ["second", "question"]),
-    ("empty answer", "    answer: The second answer.", "    answer: ''", "answer: ''", ["second", "answer"]),
-    ("no sources", "    sources: [{source: src}]", "    sources: []", "sources: []", ["second", "sources"]),
+    (
+        "unknown key",
+        "    answer: The first answer.",
+        "    answer: The first answer.\n    answr: typo",
+        "answr:",
+        ["first", "unknown key 'answr'"],
+    ),
+    (
+        "yaml boolean",
+        "    answer: The second answer.",
+        "    answer: no",
+        "answer: no",
+        ["second", "answer must be text", "bool"],
+    ),
+    (
+        "duplicate key",
+        "    answer: The first answer.",
+        "    answer: The first answer.\n    answer: again",
+        "answer: again",
+        ["duplicate key 'answer'", "first at line 15"],
+    ),
+    (
+        "duplicate id",
+        "  - id: second",
+        "  - id: first",
+        "  - id: first\n    topic: tp\n    question: What about",
+        ["duplicate id", "first at"],
+    ),
+    (
+        "unknown topic",
+        "    topic: tp\n    question: What about",
+        "    topic: nope\n    question: What about",
+        "topic: nope",
+        ["second", "unknown topic 'nope'"],
+    ),
+    (
+        "unknown source",
+        "    sources: [{source: src}]",
+        "    sources: [{source: gone}]",
+        "source: gone",
+        ["second", "unknown source 'gone'"],
+    ),
+    (
+        "unknown section",
+        "section: Part One}",
+        "section: Part Two}",
+        "Part Two",
+        ["first", "no section 'Part Two'"],
+    ),
+    (
+        "unknown related",
+        "    related: [first]",
+        "    related: [third]",
+        "related: [third]",
+        ["second", "unknown related entry 'third'"],
+    ),
+    (
+        "self related",
+        "    related: [first]",
+        "    related: [second]",
+        "related: [second]",
+        ["lists itself"],
+    ),
+    (
+        "same phrasing twice",
+        "    answer: The second answer.",
+        "    alternates: ['First thing, please!']\n    answer: The second answer.",
+        "First thing, please!",
+        ["second", "also in entry 'first'"],
+    ),
+    (
+        "empty question",
+        "question: What about the second thing?",
+        "question: '   '",
+        "question: '   '",
+        ["second", "question"],
+    ),
+    (
+        "empty answer",
+        "    answer: The second answer.",
+        "    answer: ''",
+        "answer: ''",
+        ["second", "answer"],
+    ),
+    (
+        "no sources",
+        "    sources: [{source: src}]",
+        "    sources: []",
+        "sources: []",
+        ["second", "sources"],
+    ),
     ("bad slug", "  - id: second", "  - id: Second Entry", "Second Entry", ["id", "pattern"]),
     ("alias", "    answer: The second answer.", "    answer: *ans", "*ans", ["aliases"]),
-    ("python tag", "    answer: The second answer.", "    answer: !!python/object/apply:os.system [ls]", "!!python", ["tag", "not allowed"]),
-    ("syntax", "    answer: The second answer.", "    answer: [unclosed", "sources: [{source: src}]", ["invalid YAML"]),
+    (
+        "python tag",
+        "    answer: The second answer.",
+        "    answer: !!python/object/apply:os.system [ls]",
+        "!!python",
+        ["tag", "not allowed"],
+    ),
+    (
+        "syntax",
+        "    answer: The second answer.",
+        "    answer: [unclosed",
+        "sources: [{source: src}]",
+        ["invalid YAML"],
+    ),
     ("wrong version", "version: 1", "version: 2", "version: 2", ["version"]),
 ]
 
@@ -84,8 +174,12 @@ def test_each_rule_names_file_line_and_entry(
 
 
 def test_all_errors_are_collected(write_yaml: Callable[[str], Path]) -> None:
-    text = MINIMAL.replace("topic: tp\n    question: What about", "topic: nope\n    question: What about")
-    text = text.replace("related: [first]", "related: [third]").replace("answer: The first answer.", "answer: yes")
+    text = MINIMAL.replace(
+        "topic: tp\n    question: What about", "topic: nope\n    question: What about"
+    )
+    text = text.replace("related: [first]", "related: [third]").replace(
+        "answer: The first answer.", "answer: yes"
+    )
     errors = errors_of(write_yaml(text))
     assert len(errors) == 3, errors
 

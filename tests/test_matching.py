@@ -114,13 +114,22 @@ REFUSED = [
 def test_answers_the_right_entry(service: FaqService, question: str, expected: str) -> None:
     reply = service.ask(question)
     got = reply.entry.id if reply.entry else [s.entry_id for s in reply.suggestions]
-    assert reply.outcome is Outcome.ANSWER and got == expected, (question, reply.outcome, got, reply.score)
+    assert reply.outcome is Outcome.ANSWER and got == expected, (
+        question,
+        reply.outcome,
+        got,
+        reply.score,
+    )
 
 
 @pytest.mark.parametrize("question", REFUSED)
 def test_refuses_what_the_faq_does_not_cover(service: FaqService, question: str) -> None:
     reply = service.ask(question)
-    assert reply.outcome is not Outcome.ANSWER, (question, reply.entry and reply.entry.id, reply.score)
+    assert reply.outcome is not Outcome.ANSWER, (
+        question,
+        reply.entry and reply.entry.id,
+        reply.score,
+    )
 
 
 def test_table_is_not_copied_from_the_faq(service: FaqService) -> None:

@@ -85,10 +85,19 @@ def test_emoji_only_is_refused_not_crashed(service: FaqService) -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("family", "family"), ("Families and guilt by association", "family"), ("famly", "family"),
-     ("bord", "border"), ("surveilance", "surveillance"), ("MONEY", "money"), ("guilt", "family")],
+    [
+        ("family", "family"),
+        ("Families and guilt by association", "family"),
+        ("famly", "family"),
+        ("bord", "border"),
+        ("surveilance", "surveillance"),
+        ("MONEY", "money"),
+        ("guilt", "family"),
+    ],
 )
-def test_topic_lookup_tolerates_typos_and_prefixes(service: FaqService, name: str, expected: str) -> None:
+def test_topic_lookup_tolerates_typos_and_prefixes(
+    service: FaqService, name: str, expected: str
+) -> None:
     found = service.topic(name)
     assert found.topic is not None and found.topic.id == expected
     assert [s.entry_id for s in found.entries] == [e.id for e in service.kb.entries_in(expected)]
