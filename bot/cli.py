@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from bot.contract import reply_to_json
 from bot.errors import FaqBotError, KnowledgeError
+from bot.evaluate import evaluate, load_cases
 from bot.loader import load_knowledge
 from bot.service import FaqService, Thresholds
 from bot.settings import Settings
@@ -20,6 +21,8 @@ from bot.settings import Settings
 __all__ = ["build_parser", "main"]
 
 log = logging.getLogger("faqbot")
+
+DEFAULT_DEVSET = Path(__file__).resolve().parent.parent / "tests" / "devset.yaml"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("sources", parents=[common], help="list the cited sources")
     validate = sub.add_parser("validate", parents=[common], help="check a FAQ file or folder")
     validate.add_argument("path", nargs="?", type=Path, help="defaults to the configured FAQ")
+    ev = sub.add_parser("eval", parents=[common], help="measure matching on a labelled set")
+    ev.add_argument("--set", type=Path, default=DEFAULT_DEVSET, dest="cases", metavar="FILE",
+                    help="YAML list of {q: ..., expect: ENTRY_ID or none} (default: the dev set)")
+    ev.add_argument("--min-accuracy", type=float, default=0.0, metavar="X",
+                    help="exit 1 if in-scope top-1 accuracy is below X (0-1)")
+    ev.add_argument("--min-refusal", type=float, default=0.0, metavar="X",
+                    help="exit 1 if the out-of-scope refusal rate is below X (0-1)")
     return parser
 
 
@@ -106,6 +116,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     )
     if command == "ask":
         return _ask(service, args.question, as_json=args.json)
+    if command == "eval":
+        return _eval(service, args.cases, args.min_accuracy, args.min_refusal)
     if command in ("topics", "sources"):
         from adapters.plaintext import render_sources, render_topics
 
@@ -143,6 +155,27 @@ def _ask(service: FaqService, words: list[str], *, as_json: bool) -> int:
             print(json.dumps(reply_to_json(reply), ensure_ascii=False), flush=True)
         else:
             print(render_reply(reply)[0] + "\n", flush=True)
+    return 0
+
+
+def _eval(service: FaqService, path: Path, min_accuracy: float, min_refusal: float) -> int:
+    report = evaluate(service, load_cases(path))
+    print(f"{path}: {report.in_scope + report.out_of_scope} questions")
+    print(f"in scope:     {report.correct}/{report.in_scope} answered right ({report.accuracy:.1%})")
+    print(f"out of scope: {report.refused}/{report.out_of_scope} refused ({report.refusal_rate:.1%})")
+    for miss in report.misses:
+        print(
+            f"  MISS {miss.case.question!r}: expected {miss.case.expect}, "
+            f"got {miss.outcome} {miss.got or '-'} ({miss.score:.2f})"
+        )
+    failed = []
+    if report.accuracy < min_accuracy:
+        failed.append(f"accuracy {report.accuracy:.3f} < {min_accuracy}")
+    if report.refusal_rate < min_refusal:
+        failed.append(f"refusal {report.refusal_rate:.3f} < {min_refusal}")
+    if failed:
+        print(f"faqbot: eval below threshold: {'; '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
