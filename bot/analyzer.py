@@ -17,21 +17,20 @@ _MAX_PHRASE = 5
 class Analyzer:
     """Maps text to terms the same way for FAQ phrasings and for questions.
 
-    Synonym groups collapse to one term (the group's first phrase), so "dprk",
-    "nk" and "north korea" count as the same evidence. Misspelt question words
-    are repaired against the FAQ's own vocabulary.
+    Synonym groups collapse to one term (named after the group's first phrase), so
+    "dprk", "nk" and "north korea" count as the same evidence. Misspelt question
+    words are repaired against the FAQ's own vocabulary.
     """
 
-    def __init__(self, synonyms: Iterable[Sequence[str]], corpus: Iterable[str]) -> None:
+    def __init__(self, synonyms: Iterable[Sequence[str]], vocabulary: Iterable[str]) -> None:
         """Build the analyzer.
 
         Args:
             synonyms: Groups of phrases that mean the same thing.
-            corpus: Every phrasing and answer of the FAQ (the spelling vocabulary).
-
+            vocabulary: Every word of the FAQ's phrasings (what typos are repaired to).
         """
         self._phrases: dict[tuple[str, ...], str] = {}
-        known: set[str] = set()
+        known: set[str] = set(vocabulary)
         for group in synonyms:
             # Named by the unstemmed first phrase: stems collide ("informant", "information").
             canonical = "~" + "_".join(words(group[0]))
@@ -41,8 +40,7 @@ class Analyzer:
                 key = tuple(stem(w) for w in tokens)
                 if key:
                     self._phrases.setdefault(key, canonical)
-        for text in corpus:
-            known.update(words(text))
+        self._starts = frozenset(key[0] for key in self._phrases)
         self._known = frozenset(known)
         self._known_stems = frozenset(stem(w) for w in known)
         self._spellable = sorted(w for w in known if len(w) >= 4 and w.isalpha())
@@ -55,25 +53,32 @@ class Analyzer:
         Args:
             text: A phrasing or a question.
             repair: Correct words unknown to the FAQ (for questions, not for the FAQ itself).
-
         """
         raw = words(text)
         if repair:
             raw = [self._correct(w) for w in raw]
+        return self.terms_of(raw)
+
+    def terms_of(self, raw: Sequence[str]) -> list[str]:
+        """Return the matching terms of already split words (see `bot.text.words`)."""
         stems = [stem(w) for w in raw]
         out: list[str] = []
         i = 0
         while i < len(stems):
-            for size in range(min(self._longest, len(stems) - i), 0, -1):
-                canonical = self._phrases.get(tuple(stems[i : i + size]))
+            if stems[i] in self._starts:
+                for size in range(min(self._longest, len(stems) - i), 0, -1):
+                    canonical = self._phrases.get(tuple(stems[i : i + size]))
+                    if canonical is not None:
+                        out.append(canonical)
+                        i += size
+                        break
+                else:
+                    canonical = None
                 if canonical is not None:
-                    out.append(canonical)
-                    i += size
-                    break
-            else:
-                if raw[i] not in STOPWORDS and len(raw[i]) > 1:
-                    out.append(stems[i])
-                i += 1
+                    continue
+            if raw[i] not in STOPWORDS and len(raw[i]) > 1:
+                out.append(stems[i])
+            i += 1
         return out
 
     def is_known(self, word: str) -> bool:

@@ -14,6 +14,7 @@ from rapidfuzz import fuzz
 
 from bot.analyzer import Analyzer
 from bot.models import KnowledgeBase
+from bot.text import words
 
 __all__ = ["Candidate", "HybridMatcher", "Matcher"]
 
@@ -62,16 +63,15 @@ class HybridMatcher:
             candidates: How many phrasings BM25 hands on to the precise scorer.
 
         """
-        corpus = [p for e in kb.entries for p in e.phrasings]
-        self.analyzer = Analyzer(kb.synonyms, corpus)
+        split = [(i, words(text)) for i, e in enumerate(kb.entries) for text in e.phrasings]
+        self.analyzer = Analyzer(kb.synonyms, (w for _, ws in split for w in ws))
         self._ids = [e.id for e in kb.entries]
         self._phrasings: list[_Phrasing] = []
         entry_terms: list[set[str]] = [set() for _ in kb.entries]
-        for i, entry in enumerate(kb.entries):
-            for text in entry.phrasings:
-                terms = self.analyzer.terms(text)
-                entry_terms[i].update(terms)
-                self._phrasings.append(_Phrasing(i, frozenset(terms), " ".join(sorted(terms))))
+        for i, raw in split:
+            terms = self.analyzer.terms_of(raw)
+            entry_terms[i].update(terms)
+            self._phrasings.append(_Phrasing(i, frozenset(terms), " ".join(sorted(terms))))
         n = max(len(kb.entries), 1)
         df = Counter(t for terms in entry_terms for t in terms)
         self._idf = {t: _idf(n, c) for t, c in df.items()}

@@ -113,22 +113,26 @@ def words(text: str) -> list[str]:
 
     Returns:
         The words in order, stopwords included.
-
     """
-    text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+    text = unicodedata.normalize("NFKC", text).casefold()
     out: list[str] = []
     for raw in _WORD.findall(text):
-        word = raw.replace("’", "'")
-        expanded = _CONTRACTIONS.get(word)
-        if expanded is None:
-            for suffix, tail in _SUFFIXES.items():
-                if word.endswith(suffix):
-                    expanded = word[: -len(suffix)] + tail
-                    break
-            else:
-                expanded = word[:-2] if word.endswith("'s") else word.replace("'", "")
-        out.extend(expanded.split())
+        out.extend(_expand(raw))
     return out
+
+
+@lru_cache(maxsize=131072)
+def _expand(word: str) -> tuple[str, ...]:
+    word = word.replace("’", "'")
+    expanded = _CONTRACTIONS.get(word)
+    if expanded is not None:
+        return tuple(expanded.split())
+    if "'" not in word:
+        return (word,)
+    for suffix, tail in _SUFFIXES.items():
+        if word.endswith(suffix):
+            return tuple((word[: -len(suffix)] + tail).split())
+    return (word[:-2] if word.endswith("'s") else word.replace("'", ""),)
 
 
 @lru_cache(maxsize=65536)
