@@ -32,7 +32,6 @@ class ConsoleChat:
 
         Returns:
             The text to print, or None when the user asked to quit.
-
         """
         text = line.strip()
         command, _, arg = text.partition(" ")
@@ -74,7 +73,6 @@ class ConsoleChat:
             stdin: Where questions come from.
             stdout: Where answers go.
             interactive: Show a banner and prompt (off when input is a pipe).
-
         """
         if interactive:
             stdout.write(f"{messages.HELP}\n{COMMANDS}\n")

@@ -29,7 +29,6 @@ def render_reply(reply: Reply) -> tuple[str, list[str]]:
     Returns:
         The text and the entry ids offered as numbered choices, in order
         (so a console can let the user type a number to pick one).
-
     """
     lines: list[str] = []
     choices: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from bot.models import Entry, KnowledgeBase, Source, SourceRef, Topic
@@ -17,7 +18,9 @@ def vocabulary(size: int, rng: random.Random) -> list[str]:
     return sorted(words)
 
 
-def synthetic_kb(entries: int, phrasings: int = 5, seed: int = 7) -> tuple[KnowledgeBase, list[tuple[str, str]]]:
+def synthetic_kb(
+    entries: int, phrasings: int = 5, seed: int = 7
+) -> tuple[KnowledgeBase, list[tuple[str, str]]]:
     """Return a FAQ of `entries` entries with `phrasings` phrasings each, and test queries.
 
     Each entry has 3-4 topic words drawn from a Zipf-like vocabulary; its phrasings mix
@@ -26,11 +29,11 @@ def synthetic_kb(entries: int, phrasings: int = 5, seed: int = 7) -> tuple[Knowl
     """
     rng = random.Random(seed)
     vocab = vocabulary(max(2000, entries // 2), rng)
-    weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(vocab))]
+    cumulative = list(itertools.accumulate(1.0 / (rank + 1) ** 0.8 for rank in range(len(vocab))))
     out: list[Entry] = []
     queries: list[tuple[str, str]] = []
     for i in range(entries):
-        topic_words = rng.choices(vocab, weights=weights, k=4)
+        topic_words = rng.choices(vocab, cum_weights=cumulative, k=4)
         texts = []
         for _ in range(phrasings):
             chosen = rng.sample(topic_words, 3) + rng.sample(FILLER, 3)

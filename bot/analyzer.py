@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.text import STOPWORDS, stem, words
+from bot.text import FUNCTION_WORDS, STOPWORDS, stem, words
 
 __all__ = ["Analyzer"]
 
@@ -46,6 +46,7 @@ class Analyzer:
         self._spellable = sorted(w for w in known if len(w) >= 4 and w.isalpha())
         self._longest = min(_MAX_PHRASE, max((len(k) for k in self._phrases), default=1))
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        self.filler_terms = frozenset(stem(w) for w in STOPWORDS)
 
     def terms(self, text: str, *, repair: bool = False) -> list[str]:
         """Return the matching terms of a text, in order.
@@ -76,7 +77,7 @@ class Analyzer:
                     canonical = None
                 if canonical is not None:
                     continue
-            if raw[i] not in STOPWORDS and len(raw[i]) > 1:
+            if raw[i] not in FUNCTION_WORDS and len(raw[i]) > 1:
                 out.append(stems[i])
             i += 1
         return out
@@ -90,7 +91,7 @@ class Analyzer:
             return word
         if stem(word) in self._known_stems:  # "snitches" is a form of "snitch", not a typo
             return word
-        # One edit in a short word is already 80; longer words tolerate two.
-        cutoff = 80.0 if len(word) <= 6 else 75.0
+        # One edit in a five-letter word is 80 ("bread" -> "break"): too loose for short words.
+        cutoff = 85.0 if len(word) <= 5 else 80.0 if len(word) <= 7 else 75.0
         best = process.extractOne(word, self._spellable, scorer=fuzz.ratio, score_cutoff=cutoff)
         return word if best is None else str(best[0])

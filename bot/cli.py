@@ -59,12 +59,28 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", parents=[common], help="check a FAQ file or folder")
     validate.add_argument("path", nargs="?", type=Path, help="defaults to the configured FAQ")
     ev = sub.add_parser("eval", parents=[common], help="measure matching on a labelled set")
-    ev.add_argument("--set", type=Path, default=DEFAULT_DEVSET, dest="cases", metavar="FILE",
-                    help="YAML list of {q: ..., expect: ENTRY_ID or none} (default: the dev set)")
-    ev.add_argument("--min-accuracy", type=float, default=0.0, metavar="X",
-                    help="exit 1 if in-scope top-1 accuracy is below X (0-1)")
-    ev.add_argument("--min-refusal", type=float, default=0.0, metavar="X",
-                    help="exit 1 if the out-of-scope refusal rate is below X (0-1)")
+    ev.add_argument(
+        "--set",
+        type=Path,
+        default=DEFAULT_DEVSET,
+        dest="cases",
+        metavar="FILE",
+        help="YAML list of {q: ..., expect: ENTRY_ID or none} (default: the dev set)",
+    )
+    ev.add_argument(
+        "--min-accuracy",
+        type=float,
+        default=0.0,
+        metavar="X",
+        help="exit 1 if in-scope top-1 accuracy is below X (0-1)",
+    )
+    ev.add_argument(
+        "--min-refusal",
+        type=float,
+        default=0.0,
+        metavar="X",
+        help="exit 1 if the out-of-scope refusal rate is below X (0-1)",
+    )
     return parser
 
 
@@ -161,8 +177,12 @@ def _ask(service: FaqService, words: list[str], *, as_json: bool) -> int:
 def _eval(service: FaqService, path: Path, min_accuracy: float, min_refusal: float) -> int:
     report = evaluate(service, load_cases(path))
     print(f"{path}: {report.in_scope + report.out_of_scope} questions")
-    print(f"in scope:     {report.correct}/{report.in_scope} answered right ({report.accuracy:.1%})")
-    print(f"out of scope: {report.refused}/{report.out_of_scope} refused ({report.refusal_rate:.1%})")
+    print(
+        f"in scope:     {report.correct}/{report.in_scope} answered right ({report.accuracy:.1%})"
+    )
+    print(
+        f"out of scope: {report.refused}/{report.out_of_scope} refused ({report.refusal_rate:.1%})"
+    )
     for miss in report.misses:
         print(
             f"  MISS {miss.case.question!r}: expected {miss.case.expect}, "

@@ -20,7 +20,6 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
 
     Returns:
         A JSON-ready dict.
-
     """
     entry = reply.entry
     return {

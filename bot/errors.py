@@ -19,7 +19,6 @@ class Issue:
         path: The file the problem is in.
         line: 1-based line number, or 0 when the whole file is concerned.
         message: What is wrong, naming the entry or key where there is one.
-
     """
 
     path: str

@@ -94,7 +94,9 @@ def evaluate(service: FaqService, cases: list[EvalCase]) -> EvalReport:
     Raises:
         FaqBotError: A case expects an entry the FAQ does not have.
     """
-    unknown = sorted({c.expect for c in cases if c.expect != NONE and service.kb.entry(c.expect) is None})
+    unknown = sorted(
+        {c.expect for c in cases if c.expect != NONE and service.kb.entry(c.expect) is None}
+    )
     if unknown:
         raise FaqBotError(f"labelled set expects entries the FAQ lacks: {', '.join(unknown)}")
     misses: list[Miss] = []

@@ -34,7 +34,6 @@ def load_knowledge(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Know
 
     Raises:
         KnowledgeError: With every problem found, each naming file and line.
-
     """
     root = Path(path)
     if root.is_dir():

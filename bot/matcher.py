@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import bm25s
 import numpy as np
 from rapidfuzz import fuzz
+from scipy import sparse
 
 from bot.analyzer import Analyzer
 from bot.models import KnowledgeBase
 from bot.text import words
 
-__all__ = ["Candidate", "HybridMatcher", "Matcher"]
+__all__ = ["Candidate", "HybridMatcher", "Matcher", "Weights"]
 
 # bm25s sets its own logger to DEBUG at import, which would print on every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -55,13 +56,15 @@ class HybridMatcher:
     highest weight, so "leave Japan" is not explained by an entry about leaving.
     """
 
-    def __init__(self, kb: KnowledgeBase, candidates: int = 40) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, candidates: int = 40, weights: Weights | None = None
+    ) -> None:
         """Index a knowledge base.
 
         Args:
             kb: The validated FAQ.
             candidates: How many phrasings BM25 hands on to the precise scorer.
-
+            weights: How the evidence adds up (defaults tuned on the dev set).
         """
         split = [(i, words(text)) for i, e in enumerate(kb.entries) for text in e.phrasings]
         self.analyzer = Analyzer(kb.synonyms, (w for _, ws in split for w in ws))
@@ -77,13 +80,39 @@ class HybridMatcher:
         self._idf = {t: _idf(n, c) for t, c in df.items()}
         self._unknown_idf = _idf(n, 0)
         self._candidates = candidates
+        self.weights = weights or Weights()
         self._bm25 = bm25s.BM25()
         self._bm25.index([sorted(p.terms) or [""] for p in self._phrasings], show_progress=False)
         self._vocab: dict[str, int] = self._bm25.vocab_dict
+        self._centroids = self._build_centroids(kb, entry_terms)
+
+    def _build_centroids(self, kb: KnowledgeBase, entry_terms: list[set[str]]) -> sparse.csr_matrix:
+        # Row e: how often each term appears across e's phrasings, IDF-weighted, unit length.
+        # Entries with many phrasings (CLINC-style) are then compared as a whole.
+        counts: list[Counter[str]] = [Counter() for _ in kb.entries]
+        sizes = [0] * len(kb.entries)
+        for p in self._phrasings:
+            counts[p.entry].update(p.terms)
+            sizes[p.entry] += 1
+        rows, cols, vals = [], [], []
+        for e, counter in enumerate(counts):
+            weights = {
+                t: c / sizes[e] * self._idf[t] for t, c in counter.items() if t in self._vocab
+            }
+            norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+            for t, v in weights.items():
+                rows.append(e)
+                cols.append(self._vocab[t])
+                vals.append(v / norm)
+        shape = (len(kb.entries), len(self._vocab))
+        return sparse.csr_matrix((vals, (rows, cols)), shape=shape, dtype=np.float32)
 
     def weight(self, term: str) -> float:
         """Return how informative a term is (IDF; unknown terms weigh the most)."""
-        return self._idf.get(term, self._unknown_idf)
+        known = self._idf.get(term)
+        if known is not None:
+            return known
+        return 0.0 if term in self.analyzer.filler_terms else self._unknown_idf
 
     def rank(self, question: str, limit: int = 5) -> list[Candidate]:
         """Rank entries for a question.
@@ -94,7 +123,6 @@ class HybridMatcher:
 
         Returns:
             Candidates, best first, one per entry.
-
         """
         terms = set(self.analyzer.terms(question, repair=True))
         known = [t for t in terms if t in self._vocab]
@@ -103,32 +131,95 @@ class HybridMatcher:
         scores = self._bm25.get_scores(known)
         k = min(self._candidates, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
-        total = sum(self.weight(t) for t in terms)
+        ceiling = float(scores[top].max())
+        if ceiling <= 0:
+            return []
+        w = self.weights
+        total = sum(self.weight(t) for t in terms) or 1.0
         joined = " ".join(sorted(terms))
-        best: dict[int, float] = {}
-        covered: dict[int, set[str]] = {}
+        features: dict[int, _Features] = {}
         for index in top:
-            if scores[index] <= 0:
+            bm25 = float(scores[index])
+            if bm25 <= 0:
                 continue
             phrasing = self._phrasings[int(index)]
             shared = terms & phrasing.terms
-            recall = sum(self.weight(t) for t in shared) / total
+            matched = sum(self.weight(t) for t in shared)
             own = sum(self.weight(t) for t in phrasing.terms) or 1.0
-            precision = sum(self.weight(t) for t in shared) / own
-            lexical = _f_beta(precision, recall, beta=1.5)
+            lexical = _f_beta(matched / own, matched / total, beta=w.beta)
             fuzzy = fuzz.token_sort_ratio(joined, phrasing.joined) / 100.0
-            score = 0.8 * lexical + 0.2 * fuzzy
-            if score > best.get(phrasing.entry, -1.0):
-                best[phrasing.entry] = score
-            covered.setdefault(phrasing.entry, set()).update(shared)
+            f = features.setdefault(phrasing.entry, _Features())
+            f.add(lexical, fuzzy, bm25 / ceiling, shared)
+        ids = np.fromiter(features, dtype=np.int64, count=len(features))
+        qvec = np.zeros(len(self._vocab), dtype=np.float32)
+        for t in known:
+            qvec[self._vocab[t]] = self.weight(t)
+        qnorm = math.sqrt(sum(self.weight(t) ** 2 for t in terms)) or 1.0
+        cosines = self._centroids[ids] @ qvec / qnorm
+        # One informative word that many entries share ("border", "family") is not enough
+        # to pick one of them: scale down by how specific that word is, so they are offered.
+        informative = [t for t in terms if self.weight(t) > 0]
+        specific = 1.0
+        if len(informative) == 1:
+            specific = min(1.0, self.weight(informative[0]) / self._unknown_idf)
         ranked = []
-        for entry, score in best.items():
-            # Words explained only by the entry's other phrasings still count, a little.
-            union = sum(self.weight(t) for t in covered[entry]) / total
-            final = min(1.0, 0.85 * score + 0.15 * union)
-            ranked.append(Candidate(self._ids[entry], round(final, 4)))
+        for entry, centroid in zip(ids.tolist(), cosines.tolist(), strict=True):
+            f = features[entry]
+            union = sum(self.weight(t) for t in f.covered) / total
+            support = sum(sorted(f.bm25s, reverse=True)[:3]) / 3
+            final = (
+                w.lexical * f.lexical
+                + w.fuzzy * f.fuzzy
+                + w.union * union
+                # BM25 is relative to the best candidate; scaling by coverage keeps a
+                # poor best candidate from scoring well merely for being first.
+                + w.bm25 * max(f.bm25s) * union
+                + w.support * support * union
+                + w.centroid * centroid
+            )
+            final *= specific
+            ranked.append(Candidate(self._ids[entry], round(min(1.0, max(0.0, final)), 4)))
         ranked.sort(key=lambda c: (-c.score, c.entry_id))
         return ranked[:limit]
+
+
+@dataclass(slots=True)
+class _Features:
+    lexical: float = 0.0
+    fuzzy: float = 0.0
+    bm25s: list[float] = field(default_factory=list)
+    covered: set[str] = field(default_factory=set)
+
+    def add(
+        self, lexical: float, fuzzy: float, bm25: float, shared: frozenset[str] | set[str]
+    ) -> None:
+        self.lexical = max(self.lexical, lexical)
+        self.fuzzy = max(self.fuzzy, fuzzy)
+        self.bm25s.append(bm25)
+        self.covered.update(shared)
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How the matcher's evidence adds up to a score (weights sum to 1).
+
+    Attributes:
+        lexical: Best phrasing's IDF-weighted F-score between question and phrasing.
+        fuzzy: Best rapidfuzz token-sort similarity of the term strings.
+        union: Share of the question's weight explained by any of the entry's phrasings.
+        bm25: The entry's best BM25 score relative to the best candidate's.
+        support: Mean relative BM25 of the entry's three best phrasings (agreement).
+        centroid: Cosine between the question and all of the entry's phrasings together.
+        beta: Recall is beta times as important as precision in the F-score.
+    """
+
+    lexical: float = 0.33
+    fuzzy: float = 0.17
+    union: float = 0.15
+    bm25: float = 0.1
+    support: float = 0.1
+    centroid: float = 0.15
+    beta: float = 1.5
 
 
 def _idf(n: int, df: int) -> float:

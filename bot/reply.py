@@ -55,7 +55,6 @@ class Reply:
         related: Follow-up entries of the answered entry.
         topics: The topic list, offered when nothing matched.
         is_help: The question was empty and the message is the help text.
-
     """
 
     query: str
@@ -85,7 +84,6 @@ class TopicReply:
         entries: Its entries as suggestions (question and id).
         alternatives: Other topics to offer when the name was not found.
         message: The sentence to show first.
-
     """
 
     query: str

@@ -15,7 +15,7 @@ from bot.models import Entry, KnowledgeBase, Source, Topic
 from bot.reply import Outcome, Reply, Suggestion, TopicReply, citation_of
 from bot.text import MAX_QUESTION_CHARS, STOPWORDS, clean_input, words
 
-__all__ = ["FaqService", "Snapshot", "Thresholds"]
+__all__ = ["FaqService", "Snapshot", "Thresholds", "decide"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +26,11 @@ class Thresholds:
         answer: Lowest score answered outright.
         suggest: Lowest score offered as "did you mean".
         margin: An answer needs this lead over the runner-up, else both are suggested.
-
     """
 
-    answer: float = 0.6
+    answer: float = 0.48
     suggest: float = 0.3
-    margin: float = 0.04
+    margin: float = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +66,6 @@ class FaqService:
             thresholds: Answer/suggest thresholds.
             max_chars: Questions are cut to this length.
             max_file_bytes: Size cap for each FAQ file on reload.
-
         """
         self._snapshot = snapshot
         self._path = path
@@ -89,7 +87,6 @@ class FaqService:
 
         Raises:
             KnowledgeError: The FAQ is invalid.
-
         """
         snapshot = Snapshot.build(load_knowledge(path, max_file_bytes))
         return cls(
@@ -113,7 +110,6 @@ class FaqService:
 
         Raises:
             KnowledgeError: The FAQ on disk is invalid (nothing was swapped).
-
         """
         if self._path is None:
             return self.kb
@@ -130,7 +126,6 @@ class FaqService:
 
         Returns:
             An answer, suggestions, or a refusal listing the topics.
-
         """
         snapshot = self._snapshot
         query = clean_input(text, self.max_chars)
@@ -140,17 +135,16 @@ class FaqService:
                 query, Outcome.NONE, 0.0, messages.HELP, topics=snapshot.kb.topics, is_help=True
             )
         ranked = snapshot.matcher.rank(query, limit=4)
-        t = self.thresholds
-        best = ranked[0] if ranked else Candidate("", 0.0)
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if best.score >= t.answer and best.score - runner_up >= t.margin:
-            entry = snapshot.kb.entry(best.entry_id)
+        outcome, chosen = decide(ranked, self.thresholds)
+        if outcome is Outcome.ANSWER:
+            entry = snapshot.kb.entry(chosen[0].entry_id)
             assert entry is not None
-            return self._answer(snapshot.kb, entry, query, best.score)
-        offered = tuple(_suggestion(snapshot.kb, c) for c in ranked[:3] if c.score >= t.suggest)
-        if offered:
-            return Reply(query, Outcome.SUGGEST, best.score, messages.SUGGEST, suggestions=offered)
-        return Reply(query, Outcome.NONE, best.score, messages.NONE, topics=snapshot.kb.topics)
+            return self._answer(snapshot.kb, entry, query, chosen[0].score)
+        score = ranked[0].score if ranked else 0.0
+        if outcome is Outcome.SUGGEST:
+            offered = tuple(_suggestion(snapshot.kb, c) for c in chosen)
+            return Reply(query, outcome, score, messages.SUGGEST, suggestions=offered)
+        return Reply(query, outcome, score, messages.NONE, topics=snapshot.kb.topics)
 
     def show(self, entry_id: str) -> Reply | None:
         """Return the answer of one entry by id (a button or link), or None if it is gone."""
@@ -174,7 +168,6 @@ class FaqService:
 
         Returns:
             The topic with its entries, or the list of topics to choose from.
-
         """
         kb = self._snapshot.kb
         query = clean_input(name, 100)
@@ -206,6 +199,25 @@ class FaqService:
             citations=tuple(citations),
             related=related,
         )
+
+
+def decide(ranked: list[Candidate], thresholds: Thresholds) -> tuple[Outcome, list[Candidate]]:
+    """Turn ranked candidates into an outcome: the one policy every caller shares.
+
+    Args:
+        ranked: Candidates, best first.
+        thresholds: The answer/suggest thresholds and margin.
+
+    Returns:
+        The outcome and the candidates it concerns (the answer, or up to three suggestions).
+    """
+    if ranked:
+        best = ranked[0]
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if best.score >= thresholds.answer and best.score - runner_up >= thresholds.margin:
+            return Outcome.ANSWER, [best]
+    offered = [c for c in ranked[:3] if c.score >= thresholds.suggest]
+    return (Outcome.SUGGEST, offered) if offered else (Outcome.NONE, [])
 
 
 def _suggestion(kb: KnowledgeBase, candidate: Candidate) -> Suggestion:

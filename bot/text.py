@@ -9,6 +9,7 @@ from functools import lru_cache
 import Stemmer
 
 __all__ = [
+    "FUNCTION_WORDS",
     "MAX_QUESTION_CHARS",
     "STOPWORDS",
     "clean_input",
@@ -81,6 +82,15 @@ STOPWORDS = frozenset(
     """.split()
 )
 
+# Lucene's short English list: dropped everywhere. The longer STOPWORDS above are kept as
+# terms, but weigh nothing when the FAQ never uses them ("tell me", "lol", "pls").
+FUNCTION_WORDS = frozenset(
+    """
+    a an and are as at be but by for if in into is it no not of on or such that the their
+    then there these they this to was will with
+    """.split()
+)
+
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -93,7 +103,6 @@ def clean_input(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
 
     Returns:
         The cleaned text (maybe empty).
-
     """
     text = unicodedata.normalize("NFKC", text)
     text = "".join(" " if unicodedata.category(c) in _INVISIBLE else c for c in text)

@@ -44,7 +44,6 @@ class Document:
         path: The file it came from.
         data: Plain Python data (dicts, lists, scalars).
         lines: 1-based line of every value, keyed by its path in `data`.
-
     """
 
     path: str
@@ -67,7 +66,6 @@ def read_yaml(path: Path, max_bytes: int) -> tuple[Document | None, list[Issue]]
 
     Returns:
         The document (None when it could not be read) and the problems found.
-
     """
     name = str(path)
     try:

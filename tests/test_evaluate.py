@@ -1,0 +1,68 @@
+"""`faqbot eval` and the dev set: the shipped FAQ meets its quality thresholds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.cli import DEFAULT_DEVSET, main
+from bot.errors import FaqBotError
+from bot.evaluate import evaluate, load_cases
+from bot.service import FaqService
+from bot.text import phrasing_key
+
+
+def test_dev_set_is_big_enough_and_not_copied(service: FaqService) -> None:
+    cases = load_cases(DEFAULT_DEVSET)
+    assert len(cases) >= 200
+    assert sum(c.expect == "none" for c in cases) >= 50
+    phrasings = {phrasing_key(p) for e in service.kb.entries for p in e.phrasings}
+    assert not [c.question for c in cases if phrasing_key(c.question) in phrasings]
+    assert len({phrasing_key(c.question) for c in cases}) == len(cases)
+
+
+def test_shipped_faq_meets_quality_thresholds(service: FaqService) -> None:
+    report = evaluate(service, load_cases(DEFAULT_DEVSET))
+    misses = "\n".join(f"{m.case.question!r}: {m.outcome} {m.got}" for m in report.misses)
+    assert report.accuracy >= 0.92, misses
+    assert report.refusal_rate >= 0.92, misses
+
+
+def test_eval_command_passes_and_fails_on_thresholds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--min-accuracy", "0.92", "--min-refusal", "0.92"]) == 0
+    out = capsys.readouterr().out
+    assert "in scope:" in out and "out of scope:" in out
+    assert main(["eval", "--min-accuracy", "1.01"]) == 1
+    assert "below threshold" in capsys.readouterr().err
+
+
+def test_eval_lists_misses(
+    write_yaml: Callable[[str, str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = write_yaml(
+        "- {q: what is bitcoin, expect: banks}\n- {q: is leaving nk illegal, expect: none}\n",
+        "set.yaml",
+    )
+    assert main(["eval", "--set", str(cases)]) == 0
+    out = capsys.readouterr().out
+    assert "0/1 answered right" in out and "0/1 refused" in out
+    assert "MISS 'what is bitcoin': expected banks" in out
+    assert "MISS 'is leaving nk illegal': expected none, got answer leaving-illegal" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("q: not a list", "is a YAML list"),
+        ("- {q: hi}", "item 1 must be"),
+        ("- {q: hi, expect: no-such-entry}", "lacks: no-such-entry"),
+    ],
+)
+def test_bad_labelled_sets_are_clear_errors(
+    service: FaqService, write_yaml: Callable[[str, str], Path], text: str, message: str
+) -> None:
+    path = write_yaml(text, "set.yaml")
+    with pytest.raises(FaqBotError, match=message):
+        evaluate(service, load_cases(path))
