@@ -43,7 +43,12 @@ class Analyzer:
         self._starts = frozenset(key[0] for key in self._phrases)
         self._known = frozenset(known)
         self._known_stems = frozenset(stem(w) for w in known)
-        self._spellable = sorted(w for w in known if len(w) >= 4 and w.isalpha())
+        # Typos rarely hit the first letter: searching only words with the same first letter
+        # keeps repair fast on FAQs with a large vocabulary.
+        self._spellable: dict[str, list[str]] = {}
+        for w in sorted(known):
+            if len(w) >= 4 and w.isalpha():
+                self._spellable.setdefault(w[0], []).append(w)
         self._longest = min(_MAX_PHRASE, max((len(k) for k in self._phrases), default=1))
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
         self.filler_terms = frozenset(stem(w) for w in STOPWORDS)
@@ -93,5 +98,6 @@ class Analyzer:
             return word
         # One edit in a five-letter word is 80 ("bread" -> "break"): too loose for short words.
         cutoff = 85.0 if len(word) <= 5 else 80.0 if len(word) <= 7 else 75.0
-        best = process.extractOne(word, self._spellable, scorer=fuzz.ratio, score_cutoff=cutoff)
+        choices = self._spellable.get(word[0], [])
+        best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
         return word if best is None else str(best[0])

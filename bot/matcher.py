@@ -81,12 +81,17 @@ class HybridMatcher:
         self._unknown_idf = _idf(n, 0)
         self._candidates = candidates
         self.weights = weights or Weights()
+        # Token ids are assigned here so bm25s skips its own (slower) vocabulary pass.
+        self._vocab: dict[str, int] = {"": 0}
+        docs = [
+            [self._vocab.setdefault(t, len(self._vocab)) for t in sorted(p.terms)] or [0]
+            for p in self._phrasings
+        ]
         self._bm25 = bm25s.BM25()
-        self._bm25.index([sorted(p.terms) or [""] for p in self._phrasings], show_progress=False)
-        self._vocab: dict[str, int] = self._bm25.vocab_dict
-        self._centroids = self._build_centroids(kb, entry_terms)
+        self._bm25.index((docs, self._vocab), show_progress=False)
+        self._centroids = self._build_centroids(kb)
 
-    def _build_centroids(self, kb: KnowledgeBase, entry_terms: list[set[str]]) -> sparse.csr_matrix:
+    def _build_centroids(self, kb: KnowledgeBase) -> sparse.csr_matrix:
         # Row e: how often each term appears across e's phrasings, IDF-weighted, unit length.
         # Entries with many phrasings (CLINC-style) are then compared as a whole.
         counts: list[Counter[str]] = [Counter() for _ in kb.entries]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +118,14 @@ class FaqService:
             snapshot = Snapshot.build(load_knowledge(self._path, self.max_file_bytes))
             self._snapshot = snapshot  # one reference swap: readers see old or new, never half
         return snapshot.kb
+
+    async def reload_async(self) -> KnowledgeBase:
+        """Reload in a worker thread, so an event loop keeps serving while the index builds.
+
+        Raises:
+            KnowledgeError: The FAQ on disk is invalid (nothing was swapped).
+        """
+        return await asyncio.to_thread(self.reload)
 
     def ask(self, text: str) -> Reply:
         """Answer a free-text question.

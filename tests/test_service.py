@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from bench.datasets import write_faq
+from bench.synthetic import synthetic_kb
 from bot import messages
 from bot.errors import KnowledgeError
 from bot.reply import Outcome
@@ -127,3 +131,30 @@ def test_reload_swaps_and_invalid_edit_keeps_last_good(write_yaml: Callable[[str
         service.reload()
     assert f"{path}:15" in str(caught.value)
     assert service.ask("what is the first thing").entry.answer == "An edited answer."  # type: ignore[union-attr]
+
+
+async def test_reload_runs_off_the_event_loop(write_yaml: Callable[[str], Path]) -> None:
+    """While a big FAQ is loaded and indexed, the loop keeps ticking and old answers work."""
+    path = write_yaml(MINIMAL)
+    service = FaqService.from_path(path)
+    big, _ = synthetic_kb(1000)
+    write_faq(path.parent, "faq", [(e.id, list(e.phrasings), e.answer) for e in big.entries])
+    gaps: list[float] = []
+
+    async def heartbeat() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+            assert service.ask("what is the first thing").outcome.value in ("answer", "none")
+
+    beat = asyncio.create_task(heartbeat())
+    try:
+        await service.reload_async()
+    finally:
+        beat.cancel()
+    assert len(service.kb.entries) == 1000
+    assert len(gaps) > 5  # the loop kept running while the index was built
+    assert max(gaps) < 0.5
