@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -15,6 +16,7 @@ from bot.contract import reply_to_json
 from bot.errors import FaqBotError, KnowledgeError
 from bot.evaluate import evaluate, load_cases
 from bot.loader import load_knowledge
+from bot.logsetup import configure_logging
 from bot.service import FaqService, Thresholds
 from bot.settings import Settings
 
@@ -90,10 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = getattr(args, "debug", False)
     try:
         settings = Settings()
-        logging.basicConfig(
-            level=logging.DEBUG if debug else settings.log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        configure_logging(logging.DEBUG if debug else settings.log_level.upper(), _secrets())
         if hasattr(args, "knowledge"):
             settings = settings.model_copy(update={"knowledge": args.knowledge})
         return _dispatch(args, settings)
@@ -143,6 +142,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             else render_sources(service.sources())
         )
         return 0
+    if command == "run":
+        from adapters.runner import configured_adapters, serve
+
+        adapters = configured_adapters(service)
+        if adapters:
+            return asyncio.run(serve(adapters))
     # "chat", and "run" while no platform adapter is configured.
     from adapters.console import ConsoleChat
 
@@ -197,6 +202,12 @@ def _eval(service: FaqService, path: Path, min_accuracy: float, min_refusal: flo
         print(f"faqbot: eval below threshold: {'; '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _secrets() -> list[str]:
+    from adapters.platform_settings import configured_secrets
+
+    return configured_secrets()
 
 
 def _one_line(exc: BaseException) -> str:

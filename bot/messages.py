@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 __all__ = [
+    "COOLDOWN",
     "ERROR",
     "HELP",
     "NONE",
+    "NOT_TEXT",
     "STALE",
     "SUGGEST",
     "TOPIC_FOUND",
@@ -26,3 +28,5 @@ TOPIC_FOUND = "{title}: {summary}"
 TOPIC_NOT_FOUND = 'I have no topic called "{name}". These are the topics:'
 STALE = "That question is no longer in the FAQ; it may have been edited. Please ask again."
 ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
+COOLDOWN = "You are asking faster than I can answer here. Please wait {seconds} s and ask again."
+NOT_TEXT = "I can only read text questions. Type your question, or /help."

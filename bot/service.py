@@ -155,6 +155,23 @@ class FaqService:
             return Reply(query, outcome, score, messages.SUGGEST, suggestions=offered)
         return Reply(query, outcome, score, messages.NONE, topics=snapshot.kb.topics)
 
+    def search(self, text: str, limit: int = 10) -> tuple[Reply, ...]:
+        """Return the answers of up to `limit` entries that match a text (inline search).
+
+        Entries scoring under the suggest threshold are left out, so unrelated text lists
+        nothing rather than the whole FAQ.
+        """
+        snapshot = self._snapshot
+        query = clean_input(text, self.max_chars)
+        if not query:
+            return ()
+        found = []
+        for candidate in snapshot.matcher.rank(query, limit=limit):
+            entry = snapshot.kb.entry(candidate.entry_id)
+            if entry is not None and candidate.score >= self.thresholds.suggest:
+                found.append(self._answer(snapshot.kb, entry, query, candidate.score))
+        return tuple(found)
+
     def show(self, entry_id: str) -> Reply | None:
         """Return the answer of one entry by id (a button or link), or None if it is gone."""
         kb = self._snapshot.kb

@@ -1,0 +1,34 @@
+"""Platform settings (environment or `.env`), importable without any platform SDK."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["TelegramSettings", "configured_secrets"]
+
+
+class TelegramSettings(BaseSettings):
+    """Telegram settings (environment or `.env`); see `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TELEGRAM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = None
+    api_base_url: str = "https://api.telegram.org/bot"
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"  # a webhook server must accept Telegram's calls
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    webhook_secret: SecretStr | None = None
+    user_cooldown_seconds: float = 10.0
+    chat_cooldown_seconds: float = 3.0
+    max_retries: int = 3
+
+
+def configured_secrets() -> list[str]:
+    """Return every configured token and webhook secret, for log redaction."""
+    telegram = TelegramSettings()
+    found = [telegram.bot_token, telegram.webhook_secret]
+    return [s.get_secret_value() for s in found if s is not None]

@@ -1,0 +1,71 @@
+"""Run every configured platform adapter in one asyncio process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Protocol
+
+from adapters.platform_settings import TelegramSettings
+from bot.service import FaqService
+
+__all__ = ["Adapter", "configured_adapters", "serve"]
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(Protocol):
+    """What the runner needs from a platform adapter."""
+
+    async def start(self) -> None:
+        """Connect and begin answering."""
+
+    async def stop(self) -> None:
+        """Finish replies in flight and disconnect."""
+
+
+def configured_adapters(service: FaqService) -> list[tuple[str, Adapter]]:
+    """Build the adapter of every platform whose token is set (imports only those SDKs)."""
+    adapters: list[tuple[str, Adapter]] = []
+    telegram = TelegramSettings()
+    if telegram.bot_token is not None:
+        from adapters.telegram_bot import TelegramBot
+
+        adapters.append(("telegram", TelegramBot(service, telegram)))
+    return adapters
+
+
+async def serve(adapters: list[tuple[str, Adapter]], stop: asyncio.Event | None = None) -> int:
+    """Start the adapters, run until SIGINT/SIGTERM (or `stop`), then stop them cleanly.
+
+    An adapter that fails to start is reported in one line; the others keep running.
+
+    Returns:
+        0 when at least one adapter ran, 1 when none could start.
+    """
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows, or a thread
+            loop.add_signal_handler(sig, stop.set)
+    running: list[tuple[str, Adapter]] = []
+    for name, adapter in adapters:
+        try:
+            await adapter.start()
+        except Exception as exc:  # a bad token must not take the other platforms down
+            log.error("%s: could not start: %s: %s", name, type(exc).__name__, exc)
+            log.debug("%s: start failure", name, exc_info=True)
+            continue
+        log.warning("%s: connected", name)
+        running.append((name, adapter))
+    if not running:
+        return 1
+    await stop.wait()
+    for name, adapter in running:
+        try:
+            await adapter.stop()
+        except Exception:
+            log.exception("%s: error while stopping", name)
+    return 0

@@ -1,0 +1,158 @@
+"""Core replies -> Telegram HTML messages and inline keyboards."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.models import Source, Topic
+from bot.reply import Citation, Outcome, Reply, Suggestion, TopicReply
+
+__all__ = [
+    "MAX_MESSAGE",
+    "citation_html",
+    "entry_keyboard",
+    "parse_callback",
+    "reply_html",
+    "sources_html",
+    "split_html",
+    "topic_html",
+    "topics_keyboard",
+]
+
+MAX_MESSAGE = 4096
+# Callback data: "<kind>:<id>", kind s = suggestion (edit in place), e = entry (new message),
+# t = topic. Ids are slugs of at most 60 characters, so data stays under Telegram's 64 bytes.
+_KINDS = {"s", "e", "t"}
+
+
+def citation_html(number: int, c: Citation) -> str:
+    """One numbered citation: title (linked when there is a url), author, date, section."""
+    title = escape(c.title)
+    if c.url:
+        title = f'<a href="{escape(c.url, quote=True)}">{title}</a>'
+    parts = [title]
+    if c.author:
+        parts.append(escape(c.author))
+    if c.published:
+        parts.append(c.published.isoformat())
+    if c.section:
+        parts.append(f"section “{escape(c.section)}”")
+    return f"{number}. " + ", ".join(parts)
+
+
+def reply_html(reply: Reply) -> list[str]:
+    """Render a reply as HTML paragraphs (each one complete: no tag spans two)."""
+    if reply.outcome is Outcome.ANSWER and reply.entry is not None:
+        blocks = [f"<b>{escape(reply.entry.question)}</b>"]
+        blocks += [escape(p.strip()) for p in reply.entry.answer.split("\n\n") if p.strip()]
+        blocks.append(
+            "<b>Sources</b>\n"
+            + "\n".join(citation_html(i, c) for i, c in enumerate(reply.citations, 1))
+        )
+        return blocks
+    if reply.outcome is Outcome.SUGGEST:
+        return [escape(reply.message)]
+    topics = "\n".join(f"• {escape(t.title)} — /topic {escape(t.id)}" for t in reply.topics)
+    return [escape(reply.message), topics] if topics else [escape(reply.message)]
+
+
+def entry_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Buttons for "did you mean" suggestions (edit in place) or related questions."""
+    rows: list[list[InlineKeyboardButton]] = []
+    rows += [[_button(s, "s")] for s in reply.suggestions]
+    rows += [[_button(s, "e")] for s in reply.related]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def topics_keyboard(topics: tuple[Topic, ...]) -> InlineKeyboardMarkup:
+    """One button per topic."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_label(t.title), callback_data=f"t:{t.id}")] for t in topics]
+    )
+
+
+def topic_html(reply: TopicReply) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    """Render a topic lookup: its summary and questions as buttons, or the topic list."""
+    if reply.topic is None:
+        return [escape(reply.message)], topics_keyboard(reply.alternatives)
+    rows = [[_button(s, "e")] for s in reply.entries]
+    return [f"<b>{escape(reply.topic.title)}</b>\n{escape(reply.topic.summary)}"], (
+        InlineKeyboardMarkup(rows) if rows else None
+    )
+
+
+def sources_html(sources: tuple[Source, ...]) -> list[str]:
+    """Render the sources with their sections."""
+    blocks = []
+    for i, s in enumerate(sources, 1):
+        head = citation_html(i, Citation(s.id, s.title, s.author, s.published, None, s.url))
+        sections = "\n".join(f"   - {escape(x)}" for x in s.sections)
+        blocks.append(head + ("\n" + sections if sections else ""))
+    return blocks
+
+
+def split_html(blocks: list[str], limit: int = MAX_MESSAGE) -> list[str]:
+    """Pack paragraphs into messages of at most `limit` characters.
+
+    Paragraphs are joined with blank lines and never cut inside a tag or an entity; a
+    paragraph longer than the limit is plain escaped text (answers are) and is cut at
+    whitespace between entities.
+    """
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in _pieces(block, limit):
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                messages.append(current)
+                current = piece
+    if current:
+        messages.append(current)
+    return messages
+
+
+def parse_callback(data: str | None) -> tuple[str, str] | None:
+    """Return (kind, id) of our callback data, or None for anything else."""
+    if not data or ":" not in data:
+        return None
+    kind, _, value = data.partition(":")
+    return (kind, value) if kind in _KINDS and value else None
+
+
+def _pieces(block: str, limit: int) -> list[str]:
+    if len(block) <= limit:
+        return [block]
+    out, current = [], ""
+    for word in block.split(" "):
+        if len(word) > limit:  # one enormous "word": cut it, but never inside an &entity;
+            if current:
+                out.append(current)
+                current = ""
+            while len(word) > limit:
+                cut = limit
+                amp = word.rfind("&", cut - 8, cut)
+                if amp > 0 and ";" not in word[amp:cut]:
+                    cut = amp
+                out.append(word[:cut])
+                word = word[cut:]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            out.append(current)
+            current = word
+    if current:
+        out.append(current)
+    return out
+
+
+def _button(s: Suggestion, kind: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(_label(s.question), callback_data=f"{kind}:{s.entry_id}")
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= 60 else text[:59] + "…"

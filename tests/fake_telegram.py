@@ -1,0 +1,155 @@
+"""A fake Telegram Bot API on 127.0.0.1 that records every request and scripts updates."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 999, "is_bot": True, "first_name": "FAQ", "username": "faq_test_bot"}
+USER = {"id": 111, "is_bot": False, "first_name": "Asker"}
+_JSON_FIELDS = {
+    "reply_markup",
+    "results",
+    "commands",
+    "entities",
+    "allowed_updates",
+    "reply_parameters",
+}
+
+
+@dataclass
+class Call:
+    """One request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeBotApi:
+    token: str
+    calls: list[Call] = field(default_factory=list)
+    fail_once: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    base_url: str = ""
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}/bot"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- scripting --------------------------------------------------------------------
+
+    def push(self, **update: Any) -> int:
+        update_id = next(self._update_ids)
+        self._updates.append({"update_id": update_id, **update})
+        return update_id
+
+    def message(
+        self, text: str | None, *, chat: dict[str, Any] | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        msg: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": chat or {"id": USER["id"], "type": "private", "first_name": "Asker"},
+            "from": USER,
+            **extra,
+        }
+        if text is not None:
+            msg["text"] = text
+        return msg
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        async def enough() -> list[Call]:
+            async with self._changed:
+                await self._changed.wait_for(lambda: len(self.of(method)) >= count)
+            return self.of(method)
+
+        return await asyncio.wait_for(enough(), timeout)
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    # --- the API ----------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        method = request.match_info["method"]
+        params = await _params(request)
+        if method != "getUpdates":
+            async with self._changed:
+                self.calls.append(Call(method, params))
+                self._changed.notify_all()
+        failure = self.fail_once.pop(method, None)
+        if failure is not None:
+            return web.json_response({"ok": False, **failure}, status=failure["error_code"])
+        return web.json_response({"ok": True, "result": await self._result(method, params)})
+
+    async def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {
+                **BOT_USER,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": True,
+            }
+        if method == "getUpdates":
+            offset = int(params.get("offset") or 0)
+            pending = [u for u in self._updates if u["update_id"] >= offset]
+            if not pending:
+                await asyncio.sleep(0.05)  # long polling: do not let the client spin
+            return pending
+        if method in ("sendMessage", "editMessageText"):
+            chat_id = params.get("chat_id")
+            return {
+                "message_id": int(params.get("message_id") or next(self._ids)),
+                "date": int(time.time()),
+                "chat": {"id": int(chat_id) if chat_id is not None else 0, "type": "private"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+        return True  # setMyCommands, deleteWebhook, setWebhook, answerCallbackQuery, ...
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        body = await request.json()
+        params = dict(body) if isinstance(body, dict) else {}
+    else:
+        params = {k: _decode(str(v)) for k, v in (await request.post()).items()}
+    for key in _JSON_FIELDS & params.keys():
+        if isinstance(params[key], str):
+            params[key] = json.loads(params[key])
+    return params
+
+
+def _decode(value: str) -> Any:
+    """Form values arrive as text: numbers, booleans and JSON objects are decoded."""
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    return value if isinstance(decoded, str) else decoded

@@ -1,0 +1,77 @@
+"""`faqbot run` as a user starts it: one process, platforms from settings, clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.fake_telegram import FakeBotApi
+
+TOKEN = "987654:RUNNER-secret-token"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    api = FakeBotApi(TOKEN)
+    await api.start()
+    yield api
+    await api.stop()
+
+
+async def run_faqbot(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    full = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DISCORD_", "FAQBOT_"))
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "--debug",
+        *args,
+        cwd=ROOT,
+        env={**full, **env},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_run_with_telegram_token_answers_and_never_logs_the_token(fake: FakeBotApi) -> None:
+    proc = await run_faqbot(
+        {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url}, "run"
+    )
+    try:
+        fake.push(message=fake.message("why can't north koreans just leave?"))
+        (call,) = await fake.wait_for("sendMessage", timeout=30)
+        assert call.params["parse_mode"] == "HTML"
+        assert (
+            "<b>Why can&#x27;t North Koreans just leave their country?</b>" in call.params["text"]
+        )
+        assert "<b>Sources</b>" in call.params["text"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    log = err.decode()
+    assert "telegram: connected" in log and "telegram: answer why-cant-leave" in log
+    assert TOKEN not in log and TOKEN not in out.decode()
+    assert "you>" not in out.decode() and "I answer questions" not in out.decode()  # no console
+
+
+async def test_bad_token_is_one_clear_line(fake: FakeBotApi) -> None:
+    proc = await run_faqbot(
+        {"TELEGRAM_BOT_TOKEN": "111:wrong", "TELEGRAM_API_BASE_URL": fake.base_url}, "run"
+    )
+    _out, err = await asyncio.wait_for(proc.communicate(), 30)
+    log = err.decode()
+    assert proc.returncode == 1
+    assert "telegram: could not start: InvalidToken" in log
+    assert "111:wrong" not in log

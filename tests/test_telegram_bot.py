@@ -1,0 +1,279 @@
+"""The real python-telegram-bot Application against a fake Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from adapters.platform_settings import TelegramSettings
+from adapters.telegram_bot import TelegramBot
+from adapters.telegram_render import split_html
+from bot import messages
+from bot.service import FaqService
+from tests.fake_telegram import BOT_USER, USER, FakeBotApi
+
+TOKEN = "123456:TEST-token-never-logged"
+GROUP = {"id": -100500, "type": "supergroup", "title": "Readers"}
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    api = FakeBotApi(TOKEN)
+    await api.start()
+    yield api
+    await api.stop()
+
+
+async def started(service: FaqService, fake: FakeBotApi, **settings: Any) -> TelegramBot:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "api_base_url": fake.base_url,
+        "user_cooldown_seconds": 0,
+        "chat_cooldown_seconds": 0,
+        **settings,
+    }
+    bot = TelegramBot(service, TelegramSettings(**values))
+    await bot.start()
+    return bot
+
+
+@pytest.fixture
+async def bot(service: FaqService, fake: FakeBotApi) -> AsyncIterator[TelegramBot]:
+    running = await started(service, fake)
+    yield running
+    await running.stop()
+
+
+def keyboard_data(call: Any) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_startup_registers_commands(bot: TelegramBot, fake: FakeBotApi) -> None:
+    (call,) = await fake.wait_for("setMyCommands")
+    names = [c["command"] for c in call.params["commands"]]
+    assert names == ["ask", "topic", "topics", "sources", "help"]
+
+
+async def test_private_question_gets_cited_html_answer(bot: TelegramBot, fake: FakeBotApi) -> None:
+    asked = fake.message("what happens to the family of a defector?")
+    fake.push(message=asked)
+    (call,) = await fake.wait_for("sendMessage")
+    p = call.params
+    assert int(p["chat_id"]) == USER["id"]
+    assert p["parse_mode"] == "HTML"
+    assert p["reply_parameters"]["message_id"] == asked["message_id"]
+    assert p["text"].startswith("<b>What happens to the family of someone who escapes?</b>")
+    assert (
+        "<b>Sources</b>\n1. Why can&#x27;t you leave North Korea?, 2023-11-26, section “Family Punishment”"
+        in p["text"]
+    )
+    assert "Cassie Grissom" in p["text"]
+    assert keyboard_data(call) == ["e:guilt-by-association", "e:family-deterrent"]
+    assert all(len(d.encode()) <= 64 for d in keyboard_data(call))
+
+
+async def test_group_mention_and_reply_are_answered_other_chatter_is_not(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    fake.push(message=fake.message("nice weather today", chat=GROUP))
+    text = "@faq_test_bot is it illegal to leave nk"
+    mention = fake.message(
+        text, chat=GROUP, entities=[{"type": "mention", "offset": 0, "length": 13}]
+    )
+    fake.push(message=mention)
+    (call,) = await fake.wait_for("sendMessage")
+    assert int(call.params["chat_id"]) == GROUP["id"]
+    assert call.params["reply_parameters"]["message_id"] == mention["message_id"]
+    assert "Is it illegal to leave North Korea?" in call.params["text"]
+    ours = {"message_id": 7, "date": 0, "chat": GROUP, "from": BOT_USER, "text": "earlier answer"}
+    fake.push(message=fake.message("and what about the border?", chat=GROUP, reply_to_message=ours))
+    calls = await fake.wait_for("sendMessage", 2)
+    assert int(calls[1].params["chat_id"]) == GROUP["id"]
+    await asyncio.sleep(0.3)
+    assert len(fake.of("sendMessage")) == 2  # "nice weather today" was never answered
+
+
+async def test_ask_command_and_topic_with_typo(bot: TelegramBot, fake: FakeBotApi) -> None:
+    fake.push(
+        message=fake.message(
+            "/ask@faq_test_bot do north koreans have bank accounts",
+            chat=GROUP,
+            entities=[{"type": "bot_command", "offset": 0, "length": 17}],
+        )
+    )
+    fake.push(
+        message=fake.message(
+            "/topic famly", entities=[{"type": "bot_command", "offset": 0, "length": 6}]
+        )
+    )
+    first, second = await fake.wait_for("sendMessage", 2)
+    assert "Do North Koreans have bank accounts?" in first.params["text"]
+    assert "Families and guilt by association" in second.params["text"]
+    assert "e:family-punishment" in keyboard_data(second)
+
+
+async def test_suggestion_button_edits_message_and_stale_button_is_explained(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    fake.push(message=fake.message("border"))
+    (call,) = await fake.wait_for("sendMessage")
+    assert call.params["text"] == html.escape(messages.SUGGEST)
+    data = keyboard_data(call)
+    assert data and all(d.startswith("s:") for d in data)
+    shown = {
+        "message_id": 41,
+        "date": 0,
+        "chat": {"id": USER["id"], "type": "private"},
+        "from": BOT_USER,
+        "text": "x",
+    }
+    fake.push(
+        callback_query={
+            "id": "cb1",
+            "from": USER,
+            "chat_instance": "1",
+            "data": data[0],
+            "message": shown,
+        }
+    )
+    (edit,) = await fake.wait_for("editMessageText")
+    assert edit.params["message_id"] == 41 and edit.params["parse_mode"] == "HTML"
+    assert "<b>Sources</b>" in edit.params["text"]
+    fake.push(
+        callback_query={
+            "id": "cb2",
+            "from": USER,
+            "chat_instance": "1",
+            "data": "e:deleted-entry",
+            "message": shown,
+        }
+    )
+    answers = await fake.wait_for("answerCallbackQuery", 2)
+    stale = next(a for a in answers if a.params["callback_query_id"] == "cb2")
+    assert stale.params["text"] == messages.STALE
+
+
+async def test_topics_are_buttons_and_inline_query_lists_cited_articles(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    fake.push(
+        message=fake.message(
+            "/topics", entities=[{"type": "bot_command", "offset": 0, "length": 7}]
+        )
+    )
+    (call,) = await fake.wait_for("sendMessage")
+    assert keyboard_data(call)[:2] == ["t:regime", "t:border"]
+    fake.push(inline_query={"id": "iq1", "from": USER, "query": "family punished", "offset": ""})
+    (answer,) = await fake.wait_for("answerInlineQuery")
+    results = answer.params["results"]
+    assert 1 <= len(results) <= 10
+    assert answer.params["is_personal"] is False and answer.params["cache_time"] == 30
+    first = results[0]
+    assert (
+        first["type"] == "article"
+        and first["title"] == "What happens to the family of someone who escapes?"
+    )
+    assert "<b>Sources</b>" in first["input_message_content"]["message_text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "check"),
+    [
+        ("<b>why</b> can't & north koreans leave", lambda t: "Why can&#x27;t North Koreans" in t),
+        ("🙂🙂🙂", lambda t: html.escape(messages.HELP) in t),
+    ],
+    ids=["markup", "emoji-only"],
+)
+async def test_hostile_text_gets_escaped_reply(
+    bot: TelegramBot, fake: FakeBotApi, text: str, check: Any
+) -> None:
+    fake.push(message=fake.message(text))
+    (call,) = await fake.wait_for("sendMessage")
+    assert check(call.params["text"])
+    assert "<b>why</b>" not in call.params["text"]
+
+
+async def test_flood_limit_429_is_waited_out_and_retried(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    fake.fail_once["sendMessage"] = {
+        "error_code": 429,
+        "description": "Too Many Requests",
+        "parameters": {"retry_after": 1},
+    }
+    fake.push(message=fake.message("is it illegal to leave north korea"))
+    first, second = await fake.wait_for("sendMessage", 2, timeout=15)
+    assert first.params["text"] == second.params["text"]
+
+
+async def test_group_cooldown_sends_one_notice_per_window(
+    service: FaqService, fake: FakeBotApi
+) -> None:
+    bot = await started(service, fake, user_cooldown_seconds=60, chat_cooldown_seconds=0)
+    try:
+        entity = [{"type": "mention", "offset": 0, "length": 13}]
+        for _ in range(4):
+            fake.push(
+                message=fake.message(
+                    "@faq_test_bot why cant people leave", chat=GROUP, entities=entity
+                )
+            )
+        calls = await fake.wait_for("sendMessage", 2)
+        await asyncio.sleep(0.5)
+        texts = [c.params["text"] for c in fake.of("sendMessage")]
+        assert (
+            len(texts) == 2
+            and "Sources" in texts[0]
+            and texts[1].startswith("You are asking faster")
+        )
+        assert calls
+    finally:
+        await bot.stop()
+
+
+async def test_webhook_refuses_a_wrong_secret(
+    service: FaqService, fake: FakeBotApi, unused_tcp_port: int
+) -> None:
+    bot = await started(
+        service,
+        fake,
+        webhook_url=f"http://127.0.0.1:{unused_tcp_port}",
+        webhook_listen="127.0.0.1",
+        webhook_port=unused_tcp_port,
+        webhook_secret="right-secret",
+    )
+    try:
+        (hook,) = await fake.wait_for("setWebhook")
+        assert hook.params["secret_token"] == "right-secret"
+        update = {"update_id": 1, "message": fake.message("is it illegal to leave nk")}
+        url = f"http://127.0.0.1:{unused_tcp_port}/telegram"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+            ) as r:
+                assert r.status == 403
+            async with http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "right-secret"}
+            ) as r:
+                assert r.status == 200
+        (call,) = await fake.wait_for("sendMessage")
+        assert "Is it illegal to leave North Korea?" in call.params["text"]
+    finally:
+        await bot.stop()
+
+
+@pytest.mark.parametrize("size", [5000, 9000])
+def test_long_text_splits_without_breaking_markup(size: int) -> None:
+    paragraph = html.escape("A <tag> & more. " * (size // 16))
+    chunks = split_html(["<b>Title</b>", paragraph, "<b>Sources</b>\n1. x"])
+    assert len(chunks) >= 2 and all(len(c) <= 4096 for c in chunks)
+    joined = "".join(chunks)
+    assert joined.count("<b>") == joined.count("</b>") == 2
+    for chunk in chunks:
+        assert chunk.count("&") == chunk.count(";")  # no entity cut in half
