@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["TelegramSettings", "configured_secrets"]
+__all__ = ["DiscordSettings", "TelegramSettings", "configured_secrets"]
 
 
 class TelegramSettings(BaseSettings):
@@ -27,8 +27,24 @@ class TelegramSettings(BaseSettings):
     max_retries: int = 3
 
 
+class DiscordSettings(BaseSettings):
+    """Discord settings (environment or `.env`); see `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DISCORD_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = None
+    guild_id: int | None = None
+    shard_count: int | None = None
+    user_cooldown_seconds: float = 10.0
+    # For a proxy or a test server only; empty means Discord itself.
+    api_base_url: str = ""
+    gateway_url: str = ""
+
+
 def configured_secrets() -> list[str]:
     """Return every configured token and webhook secret, for log redaction."""
     telegram = TelegramSettings()
-    found = [telegram.bot_token, telegram.webhook_secret]
+    found = [telegram.bot_token, telegram.webhook_secret, DiscordSettings().bot_token]
     return [s.get_secret_value() for s in found if s is not None]

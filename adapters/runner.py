@@ -8,7 +8,7 @@ import logging
 import signal
 from typing import Protocol
 
-from adapters.platform_settings import TelegramSettings
+from adapters.platform_settings import DiscordSettings, TelegramSettings
 from bot.service import FaqService
 
 __all__ = ["Adapter", "configured_adapters", "serve"]
@@ -34,6 +34,11 @@ def configured_adapters(service: FaqService) -> list[tuple[str, Adapter]]:
         from adapters.telegram_bot import TelegramBot
 
         adapters.append(("telegram", TelegramBot(service, telegram)))
+    discord_settings = DiscordSettings()
+    if discord_settings.bot_token is not None:
+        from adapters.discord_bot import DiscordBot
+
+        adapters.append(("discord", DiscordBot(service, discord_settings)))
     return adapters
 
 

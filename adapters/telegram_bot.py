@@ -247,7 +247,7 @@ class TelegramBot:
             if verdict.allowed:
                 verdict = self.chat_cooldown.check(f"c{message.chat.id}")
             if not verdict.allowed:
-                if verdict.notice:
+                if verdict.notice and not verdict.repeated:
                     await message.reply_text(verdict.notice, do_quote=True)
                 return
         reply = self.service.ask(question)

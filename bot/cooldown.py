@@ -19,12 +19,14 @@ class Verdict:
 
     Attributes:
         allowed: Answer it.
-        notice: When not allowed, the text to send, or None when the asker was already told
-            in this window (so a flood gets one notice, not one per message).
+        notice: When not allowed, the text that explains why.
+        repeated: The asker was already told in this window: public chats should stay
+            quiet, so a flood gets one notice rather than one per message.
     """
 
     allowed: bool
     notice: str | None = None
+    repeated: bool = False
 
 
 class Cooldown:
@@ -53,10 +55,10 @@ class Cooldown:
         blocked = [h for h in hashed if self._until.get(h, 0.0) > now]
         if blocked:
             wait = max(self._until[h] for h in blocked) - now
-            if any(h not in self._told for h in blocked):
-                self._told.update(blocked)
-                return Verdict(False, messages.COOLDOWN.format(seconds=max(1, round(wait))))
-            return Verdict(False)
+            notice = messages.COOLDOWN.format(seconds=max(1, round(wait)))
+            repeated = all(h in self._told for h in blocked)
+            self._told.update(blocked)
+            return Verdict(False, notice, repeated)
         for h in hashed:
             self._until[h] = now + self.seconds
             self._told.discard(h)

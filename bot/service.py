@@ -172,6 +172,26 @@ class FaqService:
                 found.append(self._answer(snapshot.kb, entry, query, candidate.score))
         return tuple(found)
 
+    def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
+        """Offer topics and questions for a partly typed name (slash-command autocomplete).
+
+        Args:
+            text: What the user has typed so far.
+            limit: How many choices at most.
+
+        Returns:
+            (label, value) pairs: a topic's value is its id, a question's is "entry:ID".
+        """
+        kb = self._snapshot.kb
+        options = [(t.title, t.id) for t in kb.topics]
+        options += [(e.question, f"entry:{e.id}") for e in kb.entries]
+        key = clean_input(text, 100).casefold()
+        if not key:
+            return options[:limit]
+        labels = [label.casefold() for label, _ in options]
+        hits = process.extract(key, labels, scorer=fuzz.WRatio, processor=None, limit=limit)
+        return [options[i] for _, score, i in hits if score >= 50]
+
     def show(self, entry_id: str) -> Reply | None:
         """Return the answer of one entry by id (a button or link), or None if it is gone."""
         kb = self._snapshot.kb

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.conftest import ROOT
+from tests.fake_discord import APP_ID, FakeDiscord
 from tests.fake_telegram import FakeBotApi
 
 TOKEN = "987654:RUNNER-secret-token"
@@ -75,3 +76,42 @@ async def test_bad_token_is_one_clear_line(fake: FakeBotApi) -> None:
     assert proc.returncode == 1
     assert "telegram: could not start: InvalidToken" in log
     assert "111:wrong" not in log
+
+
+async def test_telegram_and_discord_run_in_one_process(fake: FakeBotApi) -> None:
+    discord_fake = FakeDiscord("discord-runner-token")
+    await discord_fake.start()
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "DISCORD_BOT_TOKEN": "discord-runner-token",
+        "DISCORD_API_BASE_URL": discord_fake.api_url,
+        "DISCORD_GATEWAY_URL": discord_fake.gateway_url,
+    }
+    proc = await run_faqbot(env, "run")
+    try:
+        await discord_fake.wait_ready(timeout=30)
+        ask = {
+            "id": "1",
+            "name": "ask",
+            "type": 1,
+            "options": [{"name": "question", "type": 3, "value": "is it illegal to leave nk"}],
+        }
+        payload = discord_fake.interaction(2, ask)
+        await discord_fake.dispatch("INTERACTION_CREATE", payload)
+        fake.push(message=fake.message("do north koreans have bank accounts"))
+        (reply,) = await discord_fake.wait_for(
+            "POST", f"/interactions/{payload['id']}/", timeout=30
+        )
+        (sent,) = await fake.wait_for("sendMessage", timeout=30)
+        assert reply.body["data"]["embeds"][0]["title"] == "Is it illegal to leave North Korea?"
+        assert "Do North Koreans have bank accounts?" in sent.params["text"]
+        assert discord_fake.of("PUT", f"/applications/{APP_ID}/commands")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(proc.communicate(), 30)
+        await discord_fake.stop()
+    log = err.decode()
+    assert proc.returncode == 0, log
+    assert "telegram: connected" in log and "discord: connected" in log
+    assert "discord-runner-token" not in log and TOKEN not in log

@@ -1,0 +1,298 @@
+"""A fake Discord (REST + gateway websocket) on 127.0.0.1 that records every request."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = "4242"
+GUILD_ID = "5000"
+CHANNEL_ID = "5001"
+BOT = {
+    "id": "4243",
+    "username": "faqbot",
+    "discriminator": "0",
+    "global_name": "FAQ",
+    "avatar": None,
+    "bot": True,
+}
+USER = {
+    "id": "111",
+    "username": "asker",
+    "discriminator": "0",
+    "global_name": "Asker",
+    "avatar": None,
+}
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    body: Any
+
+
+@dataclass
+class FakeDiscord:
+    token: str
+    calls: list[Call] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(900_000))
+    _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _ws: web.WebSocketResponse | None = None
+    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _runner: web.AppRunner | None = None
+    base: str = ""
+    identified_with: dict[str, Any] = field(default_factory=dict)
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return self.base.replace("http://", "ws://") + "/gateway"
+
+    # --- scripting --------------------------------------------------------------------
+
+    async def wait_ready(self, timeout: float = 10.0) -> None:
+        await asyncio.wait_for(self._ready.wait(), timeout)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        assert self._ws is not None
+        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    async def wait_for(
+        self, method: str, prefix: str, count: int = 1, timeout: float = 10.0
+    ) -> list[Call]:
+        async def enough() -> list[Call]:
+            async with self._changed:
+                await self._changed.wait_for(lambda: len(self.of(method, prefix)) >= count)
+            return self.of(method, prefix)
+
+        return await asyncio.wait_for(enough(), timeout)
+
+    def of(self, method: str, prefix: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and c.path.startswith(prefix)]
+
+    def message(
+        self,
+        content: str,
+        *,
+        dm: bool = False,
+        mentions: list[dict[str, Any]] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(next(self._ids)),
+            "channel_id": "7001" if dm else CHANNEL_ID,
+            "author": USER,
+            "content": content,
+            "timestamp": "2026-11-25T12:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": mentions or [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "components": [],
+            **extra,
+        }
+        if not dm:
+            data["guild_id"] = GUILD_ID
+            data["member"] = {
+                "roles": [],
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
+        return data
+
+    def interaction(
+        self, kind: int, data: dict[str, Any], *, message: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "id": str(next(self._ids)),
+            "application_id": APP_ID,
+            "type": kind,
+            "data": data,
+            "token": f"itoken{next(self._ids)}",
+            "version": 1,
+            "attachment_size_limit": 8_000_000,
+            "guild_id": GUILD_ID,
+            "channel_id": CHANNEL_ID,
+            "channel": {
+                "id": CHANNEL_ID,
+                "type": 0,
+                "guild_id": GUILD_ID,
+                "name": "general",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+            },
+            "member": {
+                "user": USER,
+                "roles": [],
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "permissions": "0",
+                "flags": 0,
+            },
+            "app_permissions": "0",
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": GUILD_ID},
+            "context": 0,
+        }
+        if message is not None:
+            payload["message"] = message
+        return payload
+
+    # --- REST -------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") not in (f"Bot {self.token}", None):
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        path = "/" + request.match_info["path"]
+        body: Any = None
+        if request.can_read_body:
+            text = await request.text()
+            body = json.loads(text) if text and request.content_type == "application/json" else text
+        async with self._changed:
+            self.calls.append(Call(request.method, path, body))
+            self._changed.notify_all()
+        if request.headers.get("Authorization") is None and not path.startswith(
+            ("/interactions", "/webhooks")
+        ):
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        return _json(self._answer(request.method, path, body))
+
+    def _answer(self, method: str, path: str, body: Any) -> Any:
+        if path == "/users/@me":
+            return BOT
+        if path == "/oauth2/applications/@me":
+            return {
+                "id": APP_ID,
+                "name": "faqbot",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": USER,
+                "verify_key": "00",
+                "flags": 0,
+            }
+        if path == "/gateway/bot":
+            return {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        if path.startswith("/applications/") and path.endswith("/commands") and method == "PUT":
+            return [
+                {
+                    **c,
+                    "id": str(next(self._ids)),
+                    "application_id": APP_ID,
+                    "version": "1",
+                    "default_member_permissions": None,
+                    "type": c.get("type", 1),
+                }
+                for c in body
+            ]
+        if path.startswith("/interactions/"):
+            interaction_id = path.split("/")[2]
+            kind = body.get("type", 4) if isinstance(body, dict) else 4
+            return {"interaction": {"id": interaction_id, "type": kind}}
+        if method in ("POST", "PATCH") and (
+            path.startswith("/webhooks/") or path.startswith("/channels/")
+        ):
+            data = body if isinstance(body, dict) else {}
+            return {
+                "id": str(next(self._ids)),
+                "channel_id": CHANNEL_ID,
+                "author": BOT,
+                "content": data.get("content") or "",
+                "timestamp": "2026-11-25T12:00:01+00:00",
+                "edited_timestamp": None,
+                "tts": False,
+                "mention_everyone": False,
+                "mentions": [],
+                "mention_roles": [],
+                "attachments": [],
+                "embeds": data.get("embeds") or [],
+                "pinned": False,
+                "type": 0,
+                "components": data.get("components") or [],
+            }
+        return {}
+
+    # --- gateway ----------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}}))
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            payload = json.loads(msg.data)
+            if payload["op"] == 1:
+                await ws.send_str(json.dumps({"op": 11}))
+            elif payload["op"] == 2:
+                self.identified_with = payload["d"]
+                await self.dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": BOT,
+                        "guilds": [],
+                        "session_id": "session",
+                        "resume_gateway_url": self.gateway_url,
+                        "application": {"id": APP_ID, "flags": 0},
+                    },
+                )
+                self._ready.set()
+        return ws
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # discord.py parses a body as JSON only for exactly this content type (no charset).
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )

@@ -1,0 +1,218 @@
+"""The real discord.py client against a fake Discord (REST + gateway) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from adapters.discord_bot import DiscordBot
+from adapters.platform_settings import DiscordSettings
+from bot import messages
+from bot.service import FaqService
+from tests.fake_discord import APP_ID, BOT, CHANNEL_ID, FakeDiscord
+
+TOKEN = "discord-test-token.never.logged"
+EPHEMERAL = 64
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord(TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def started(service: FaqService, fake: FakeDiscord, **settings: Any) -> DiscordBot:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "api_base_url": fake.api_url,
+        "gateway_url": fake.gateway_url,
+        "user_cooldown_seconds": 0,
+        **settings,
+    }
+    bot = DiscordBot(service, DiscordSettings(**values))
+    await bot.start()
+    await fake.wait_ready()
+    await asyncio.sleep(0.05)  # let discord.py process READY
+    return bot
+
+
+@pytest.fixture
+async def bot(service: FaqService, fake: FakeDiscord) -> AsyncIterator[DiscordBot]:
+    running = await started(service, fake)
+    yield running
+    await running.stop()
+
+
+def slash(command: str, **options: Any) -> dict[str, Any]:
+    return {
+        "id": "1",
+        "name": command,
+        "type": 1,
+        "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+    }
+
+
+async def respond(fake: FakeDiscord, payload: dict[str, Any]) -> dict[str, Any]:
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    (call,) = await fake.wait_for("POST", f"/interactions/{payload['id']}/")
+    body: dict[str, Any] = call.body
+    return body
+
+
+def custom_ids(data: dict[str, Any]) -> list[str]:
+    return [c["custom_id"] for row in data.get("components", []) for c in row["components"]]
+
+
+def check_embed_limits(embed: dict[str, Any]) -> None:
+    assert len(embed.get("title", "")) <= 256 and len(embed.get("description", "")) <= 4096
+    assert all(len(f["value"]) <= 1024 and len(f["name"]) <= 256 for f in embed.get("fields", []))
+    total = len(embed.get("title", "")) + len(embed.get("description", ""))
+    total += sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+    assert total <= 6000
+
+
+async def test_commands_synced_in_setup_hook_without_privileged_intents(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    (sync,) = fake.of("PUT", f"/applications/{APP_ID}/commands")
+    by_name = {c["name"]: c for c in sync.body}
+    assert set(by_name) == {"ask", "topic", "topics", "sources"}
+    assert by_name["ask"]["description"].startswith("Ask why North Koreans cannot simply leave")
+    assert by_name["topic"]["options"][0]["autocomplete"] is True
+    assert not fake.identified_with["intents"] & (1 << 15)  # no message-content intent
+
+
+async def test_guild_id_syncs_to_one_guild(service: FaqService, fake: FakeDiscord) -> None:
+    bot = await started(service, fake, guild_id=5000)
+    try:
+        assert fake.of("PUT", f"/applications/{APP_ID}/guilds/5000/commands")
+        assert not fake.of("PUT", f"/applications/{APP_ID}/commands")
+    finally:
+        await bot.stop()
+
+
+async def test_ask_answers_with_a_cited_embed(bot: DiscordBot, fake: FakeDiscord) -> None:
+    body = await respond(
+        fake, fake.interaction(2, slash("ask", question="what happens to my family if i defect"))
+    )
+    assert body["type"] == 4
+    data = body["data"]
+    (embed,) = data["embeds"]
+    assert embed["title"] == "What happens to the family of someone who escapes?"
+    assert embed["description"].startswith("Relatives who stay behind")
+    sources = next(f for f in embed["fields"] if f["name"] == "Sources")["value"]
+    assert sources.startswith(
+        "1. *Why can't you leave North Korea?*, 2023-11-26, section “Family Punishment”"
+    )
+    assert "Cassie Grissom" in sources
+    assert data["allowed_mentions"]["parse"] == []
+    assert custom_ids(data) == ["faq:e:guilt-by-association", "faq:e:family-deterrent"]
+    check_embed_limits(embed)
+
+
+async def test_long_question_is_capped_and_answered_safely(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    question = "is leaving north korea illegal? " + "x" * 3000
+    body = await respond(fake, fake.interaction(2, slash("ask", question=question[:3000])))
+    (embed,) = body["data"]["embeds"]
+    check_embed_limits(embed)
+
+
+async def test_topic_autocomplete_and_typed_value(bot: DiscordBot, fake: FakeDiscord) -> None:
+    focused = {
+        "id": "2",
+        "name": "topic",
+        "type": 1,
+        "options": [{"name": "name", "type": 3, "value": "fam", "focused": True}],
+    }
+    body = await respond(fake, fake.interaction(4, focused))
+    assert body["type"] == 8
+    choices = body["data"]["choices"]
+    assert 1 <= len(choices) <= 25 and all(
+        len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices
+    )
+    assert {"name": "Families and guilt by association", "value": "family"} in choices
+    body = await respond(fake, fake.interaction(2, slash("topic", name="famly")))
+    (embed,) = body["data"]["embeds"]
+    assert embed["title"] == "Families and guilt by association"
+    assert "faq:e:family-punishment" in custom_ids(body["data"])
+    body = await respond(fake, fake.interaction(2, slash("topic", name="entry:banks")))
+    assert body["data"]["embeds"][0]["title"] == "Do North Koreans have bank accounts?"
+
+
+async def test_topics_and_sources(bot: DiscordBot, fake: FakeDiscord) -> None:
+    body = await respond(fake, fake.interaction(2, slash("topics")))
+    assert custom_ids(body["data"])[:2] == ["faq:t:regime", "faq:t:border"]
+    body = await respond(fake, fake.interaction(2, slash("sources")))
+    fields = body["data"]["embeds"][0]["fields"]
+    assert len(fields) == 3 and "Relatives' Safety" in fields[0]["value"]
+
+
+async def click(fake: FakeDiscord, custom_id: str) -> dict[str, Any]:
+    """Click a button on one of the bot's messages (the message carries that button)."""
+    button = {"type": 2, "style": 2, "label": "x", "custom_id": custom_id}
+    shown = {
+        **fake.message("x"),
+        "author": BOT,
+        "components": [{"type": 1, "components": [button]}],
+    }
+    return await respond(
+        fake, fake.interaction(3, {"custom_id": custom_id, "component_type": 2}, message=shown)
+    )
+
+
+async def test_buttons_show_entries_and_stale_ones_say_so(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    body = await click(fake, "faq:e:banks")
+    assert body["data"]["embeds"][0]["title"] == "Do North Koreans have bank accounts?"
+    body = await click(fake, "faq:t:money")
+    assert body["data"]["embeds"][0]["title"] == "Money and work"
+    body = await click(fake, "faq:e:removed-entry")
+    assert body["data"]["content"] == messages.STALE and body["data"]["flags"] == EPHEMERAL
+
+
+async def test_mention_is_answered_without_pinging_anyone(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    await fake.dispatch("MESSAGE_CREATE", fake.message("just chatting about the weather"))
+    text = f"<@{BOT['id']}> @everyone <@&777> is it illegal to leave nk?"
+    asked = fake.message(text, mentions=[BOT], mention_everyone=True, mention_roles=["777"])
+    await fake.dispatch("MESSAGE_CREATE", asked)
+    (call,) = await fake.wait_for("POST", f"/channels/{CHANNEL_ID}/messages")
+    assert str(call.body["message_reference"]["message_id"]) == asked["id"]
+    assert call.body["allowed_mentions"]["parse"] == []
+    assert not call.body["allowed_mentions"].get("replied_user", False)
+    assert call.body["embeds"][0]["title"] == "Is it illegal to leave North Korea?"
+    await asyncio.sleep(0.2)
+    assert len(fake.of("POST", "/channels/")) == 1  # the unaddressed message was not answered
+
+
+async def test_dm_is_answered(bot: DiscordBot, fake: FakeDiscord) -> None:
+    await fake.dispatch(
+        "MESSAGE_CREATE", fake.message("do north koreans have bank accounts", dm=True)
+    )
+    (call,) = await fake.wait_for("POST", "/channels/7001/messages")
+    assert call.body["embeds"][0]["title"] == "Do North Koreans have bank accounts?"
+
+
+async def test_ask_cooldown_is_an_ephemeral_notice(service: FaqService, fake: FakeDiscord) -> None:
+    bot = await started(service, fake, user_cooldown_seconds=60)
+    try:
+        first = await respond(
+            fake, fake.interaction(2, slash("ask", question="is it illegal to leave nk"))
+        )
+        assert first["data"]["embeds"]
+        second = await respond(
+            fake, fake.interaction(2, slash("ask", question="is it illegal to leave nk"))
+        )
+        assert second["data"]["flags"] == EPHEMERAL
+        assert second["data"]["content"].startswith("You are asking faster")
+    finally:
+        await bot.stop()
