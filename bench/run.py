@@ -243,6 +243,8 @@ def render(rows: list[Row], scale: list[dict[str, float]], command: str, took: f
             f"| {ds} | {mine.p1 - fz.p1:+.3f} | {mine.p1 - bm.p1:+.3f} | "
             f"{mine.p50 / fz.p50:.2f}x | {mine.p50 / bm.p50:.2f}x |"
         )
+    out += ["", "## Targets (issue 3), checked in this run", ""]
+    out += targets(rows, scale)
     if scale:
         out += [
             "",
@@ -260,6 +262,52 @@ def render(rows: list[Row], scale: list[dict[str, float]], command: str, took: f
                 f"{s['p99_ms']:.2f} | {s['rss_peak_mb']:.0f} ({s['rss_before_mb']:.0f}) | {s['p1']:.3f} |"
             )
     return "\n".join(out) + "\n"
+
+
+def targets(rows: list[Row], scale: list[dict[str, float]]) -> list[str]:
+    """One line per target: what was measured and whether it is met."""
+
+    def row(ds: str, system: str = "faqbot") -> Row:
+        return next(r for r in rows if r.dataset == ds and r.system == system)
+
+    lines = []
+    for ds in dict.fromkeys(r.dataset for r in rows):
+        mine, rivals = row(ds), [row(ds, FuzzBaseline.name), row(ds, BM25Baseline.name)]
+        best = max(r.p1 for r in rivals)
+        lines.append(
+            f"- {ds}: P@1 {mine.p1:.3f} vs best baseline {best:.3f}: {_verdict(mine.p1 > best)}"
+        )
+    lines.append(
+        f"- StackFAQ P@1 >= 0.90: {row('StackFAQ').p1:.3f}: {_verdict(row('StackFAQ').p1 >= 0.9)}"
+    )
+    clinc = row("CLINC150").extra
+    if clinc:
+        acc = float(clinc.split("in-scope acc ")[1].split(",")[0])
+        rec = float(clinc.split("OOS recall ")[1].split(" ")[0])
+        lines.append(
+            f"- CLINC150 in-scope accuracy >= 0.85 and OOS recall >= 0.60: {acc:.3f} / {rec:.3f}: "
+            f"{_verdict(acc >= 0.85 and rec >= 0.6)}"
+        )
+    lines.append(
+        f"- p99 <= 1 ms on our FAQ: {row('ours').p99:.2f} ms: {_verdict(row('ours').p99 <= 1.0)}"
+    )
+    big = next((s for s in scale if s["entries"] == 100_000), None)
+    if big is not None:
+        lines.append(
+            f"- 100k entries: p50 <= 10 ms: {big['p50_ms']:.2f} ms: {_verdict(big['p50_ms'] <= 10)}"
+        )
+        lines.append(
+            f"- 100k entries: build <= 30 s: {big['build_s']:.1f} s: {_verdict(big['build_s'] <= 30)}"
+        )
+        lines.append(
+            f"- 100k entries: memory <= 1 GB: {big['rss_peak_mb']:.0f} MB peak: "
+            f"{_verdict(big['rss_peak_mb'] <= 1024)}"
+        )
+    return lines
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
 
 
 def main(argv: list[str] | None = None) -> int:
