@@ -60,7 +60,7 @@ class ConsoleChat:
                 return out
         if command.startswith("/") and command not in ("/ask",):
             return f"Unknown command {command}. {COMMANDS}"
-        reply = self.service.ask(arg if command == "/ask" else text)
+        reply = self.service.ask(arg if command == "/ask" else text, platform="console")
         out, self.choices = render_reply(reply)
         if reply.is_help:
             out += f"\n{COMMANDS}"

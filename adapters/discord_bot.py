@@ -15,6 +15,7 @@ from discord import app_commands
 
 from adapters.discord_render import (
     EntryButton,
+    FeedbackButton,
     TopicButton,
     reply_embed,
     reply_view,
@@ -26,7 +27,10 @@ from adapters.platform_settings import DiscordSettings
 from bot import messages
 from bot.cooldown import Cooldown
 from bot.reply import Reply
+from bot.report import build_report, render_report
 from bot.service import FaqService
+from bot.votes import VoteBox
+from bot.watch import reload_once
 
 __all__ = ["DiscordBot"]
 
@@ -35,6 +39,9 @@ _T = TypeVar("_T")
 _NO_PINGS = discord.AllowedMentions.none()
 _DEFER_AFTER = 2.0  # seconds: Discord wants a response within 3
 # User, role and channel mentions and @everyone/@here are markup, not part of the question.
+# This bot never joins voice: skip discord.py's warnings about missing voice libraries.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 
 
@@ -48,6 +55,7 @@ class DiscordBot:
         self.service = service
         self.settings = settings
         self.cooldown = Cooldown(settings.user_cooldown_seconds)
+        self.votes = VoteBox()
         if settings.api_base_url:  # a proxy or a test server instead of discord.com
             discord.http.Route.BASE = settings.api_base_url.rstrip("/")
         if settings.gateway_url:
@@ -82,7 +90,7 @@ class DiscordBot:
 
     async def setup_hook(self) -> None:
         """Register persistent buttons and sync the commands (never in on_ready)."""
-        self.client.add_dynamic_items(EntryButton, TopicButton)
+        self.client.add_dynamic_items(EntryButton, TopicButton, FeedbackButton)
         if self.settings.guild_id:
             guild = discord.Object(id=self.settings.guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -106,7 +114,15 @@ class DiscordBot:
             if not verdict.allowed:
                 await interaction.response.send_message(verdict.notice or "", ephemeral=True)
                 return
-            reply = await self._in_time(interaction, lambda: service.ask(question))
+            reply = await self._in_time(
+                interaction,
+                lambda: service.ask(
+                    question,
+                    platform="discord",
+                    user_id=interaction.user.id,
+                    chat_id=interaction.channel_id,
+                ),
+            )
             await self._send_reply(interaction, reply)
 
         @tree.command(name="topic")
@@ -140,6 +156,33 @@ class DiscordBot:
                 interaction, content="Choose a topic:", view=topics_view(service.topics())
             )
 
+        @tree.command(name="reload")
+        @app_commands.guild_only()
+        async def reload(interaction: discord.Interaction) -> None:
+            """Reload the FAQ file now and show the validation result (moderators)."""
+            if not _moderator(interaction):
+                await interaction.response.send_message(messages.MODERATORS_ONLY, ephemeral=True)
+                return
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            text, _ok = await reload_once(service)
+            await interaction.followup.send(_cut(text, 2000), ephemeral=True)
+
+        @tree.command(name="unanswered")
+        @app_commands.guild_only()
+        async def unanswered(interaction: discord.Interaction) -> None:
+            """Show what people asked that the FAQ could not answer (moderators)."""
+            if not _moderator(interaction):
+                await interaction.response.send_message(messages.MODERATORS_ONLY, ephemeral=True)
+                return
+            qlog = service.qlog
+            if qlog is None:
+                await interaction.response.send_message(messages.LOG_OFF, ephemeral=True)
+                return
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            report = await asyncio.to_thread(lambda: build_report(service, qlog, 7.0))
+            text = discord.utils.escape_markdown(render_report(report, limit=10))
+            await interaction.followup.send(_cut(text, 2000), ephemeral=True)
+
         @tree.command(name="sources")
         async def sources(interaction: discord.Interaction) -> None:
             """List the documents the answers cite."""
@@ -161,7 +204,9 @@ class DiscordBot:
             if verdict.notice and not verdict.repeated:
                 await message.reply(verdict.notice, allowed_mentions=_NO_PINGS)
             return
-        reply = self.service.ask(question)
+        reply = self.service.ask(
+            question, platform="discord", user_id=message.author.id, chat_id=message.channel.id
+        )
         log.info("discord: %s %s %.2f", reply.outcome.value, _entry_id(reply), reply.score)
         view = reply_view(reply) or (topics_view(reply.topics) if reply.topics else None)
         kwargs: dict[str, Any] = {"embed": reply_embed(reply), "allowed_mentions": _NO_PINGS}
@@ -170,9 +215,21 @@ class DiscordBot:
         await message.reply(**kwargs)
 
     async def on_button(
-        self, interaction: discord.Interaction, item: EntryButton | TopicButton
+        self, interaction: discord.Interaction, item: EntryButton | TopicButton | FeedbackButton
     ) -> None:
-        """Show what an entry or topic button points at; stale buttons say so."""
+        """Show what an entry or topic button points at, or count feedback."""
+        if isinstance(item, FeedbackButton):
+            if self.service.kb.entry(item.entry_id) is None:
+                await interaction.response.send_message(messages.STALE, ephemeral=True)
+                return
+            message_id = interaction.message.id if interaction.message else 0
+            if not self.votes.first(f"dc{interaction.user.id}", str(message_id)):
+                await interaction.response.send_message(messages.ALREADY_VOTED, ephemeral=True)
+                return
+            if self.service.qlog is not None:
+                self.service.qlog.feedback(item.entry_id, item.helpful)
+            await interaction.response.send_message(messages.THANKS, ephemeral=True)
+            return
         if isinstance(item, TopicButton):
             found = next((t for t in self.service.topics() if t.id == item.topic_id), None)
             if found is None:
@@ -186,6 +243,15 @@ class DiscordBot:
             await interaction.response.send_message(messages.STALE, ephemeral=True)
             return
         await self._send_reply(interaction, reply)
+
+    async def notify_moderators(self, text: str) -> None:
+        """Post a notice in every configured moderator channel."""
+        for channel_id in self.settings.moderator_channel_ids:
+            try:
+                channel = self.client.get_partial_messageable(channel_id)
+                await channel.send(_cut(text, 2000), allowed_mentions=_NO_PINGS)
+            except Exception:
+                log.warning("discord: could not notify moderator channel", exc_info=True)
 
     async def on_command_error(
         self,
@@ -246,6 +312,12 @@ async def _respond(interaction: discord.Interaction, **kwargs: Any) -> None:
         await interaction.followup.send(**kwargs)
     else:
         await interaction.response.send_message(**kwargs)
+
+
+def _moderator(interaction: discord.Interaction) -> bool:
+    """Manage Server permission in this guild (checked in code, not only by Discord)."""
+    perms = interaction.permissions
+    return interaction.guild_id is not None and (perms.manage_guild or perms.administrator)
 
 
 def _log_end(task: asyncio.Task[None]) -> None:

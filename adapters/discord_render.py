@@ -6,13 +6,16 @@ import re
 
 import discord
 
+from bot import messages
 from bot.models import Source, Topic
 from bot.reply import Citation, Outcome, Reply, Suggestion, TopicReply
 
 __all__ = [
     "ENTRY_ID",
+    "FEEDBACK_ID",
     "TOPIC_ID",
     "EntryButton",
+    "FeedbackButton",
     "TopicButton",
     "citation_line",
     "reply_embed",
@@ -24,6 +27,7 @@ __all__ = [
 
 # Custom ids carry what a button shows, so buttons keep working across restarts and reloads.
 ENTRY_ID = r"faq:e:(?P<id>[a-z0-9-]{1,60})"
+FEEDBACK_ID = r"faq:f:(?P<id>[a-z0-9-]{1,60}):(?P<vote>[01])"
 TOPIC_ID = r"faq:t:(?P<id>[a-z0-9-]{1,60})"
 _TITLE, _DESCRIPTION, _FIELD, _TOTAL, _LABEL = 256, 4096, 1024, 6000, 80
 _COLOUR = discord.Colour.dark_teal()
@@ -52,6 +56,39 @@ class EntryButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], te
     ) -> EntryButton:
         """Rebuild the button from a click."""
         return cls(match["id"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Hand the click to the adapter that owns the client."""
+        await interaction.client.on_faq_button(interaction, self)  # type: ignore[attr-defined]
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=FEEDBACK_ID
+):
+    """Helpful / not helpful under an answer."""
+
+    def __init__(self, entry_id: str, helpful: bool) -> None:
+        """Create one of the two feedback buttons of an answer."""
+        label = f"👍 {messages.HELPFUL}" if helpful else f"👎 {messages.UNHELPFUL}"
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                custom_id=f"faq:f:{entry_id}:{int(helpful)}",
+                style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
+            )
+        )
+        self.entry_id = entry_id
+        self.helpful = helpful
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[discord.ui.View],
+        match: re.Match[str],
+    ) -> FeedbackButton:
+        """Rebuild the button from a click."""
+        return cls(match["id"], match["vote"] == "1")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Hand the click to the adapter that owns the client."""
@@ -132,8 +169,13 @@ def reply_embed(reply: Reply) -> discord.Embed:
 
 
 def reply_view(reply: Reply) -> discord.ui.View | None:
-    """Buttons for suggestions and related questions (None when there are none)."""
-    return _view([*reply.suggestions, *reply.related])
+    """Buttons for suggestions, related questions and feedback (None when there are none)."""
+    view = _view([*reply.suggestions, *reply.related])
+    if reply.entry is not None:
+        view = view or discord.ui.View(timeout=None)
+        view.add_item(FeedbackButton(reply.entry.id, True))
+        view.add_item(FeedbackButton(reply.entry.id, False))
+    return view
 
 
 def topic_embed(reply: TopicReply) -> tuple[discord.Embed, discord.ui.View | None]:
@@ -175,7 +217,7 @@ def _view(items: list[Suggestion]) -> discord.ui.View | None:
     if not items:
         return None
     view = discord.ui.View(timeout=None)
-    for s in items[:25]:
+    for s in items[:20]:  # leave room for the feedback row (25 components per message)
         view.add_item(EntryButton(s.entry_id, s.question))
     return view
 

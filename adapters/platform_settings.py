@@ -24,6 +24,8 @@ class TelegramSettings(BaseSettings):
     webhook_secret: SecretStr | None = None
     user_cooldown_seconds: float = 10.0
     chat_cooldown_seconds: float = 3.0
+    # Chats told about rejected FAQ edits; private chats listed here may also use /reload.
+    moderator_chat_ids: list[int] = []
     max_retries: int = 3
 
 
@@ -36,6 +38,8 @@ class DiscordSettings(BaseSettings):
 
     bot_token: SecretStr | None = None
     guild_id: int | None = None
+    # Channels told about rejected FAQ edits.
+    moderator_channel_ids: list[int] = []
     shard_count: int | None = None
     user_cooldown_seconds: float = 10.0
     # For a proxy or a test server only; empty means Discord itself.

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+from pathlib import Path
 from typing import Protocol
 
 from adapters.platform_settings import DiscordSettings, TelegramSettings
 from bot.service import FaqService
+from bot.watch import watch_knowledge
 
 __all__ = ["Adapter", "configured_adapters", "serve"]
 
@@ -24,6 +26,9 @@ class Adapter(Protocol):
 
     async def stop(self) -> None:
         """Finish replies in flight and disconnect."""
+
+    async def notify_moderators(self, text: str) -> None:
+        """Tell the configured moderator chats or channels (if any)."""
 
 
 def configured_adapters(service: FaqService) -> list[tuple[str, Adapter]]:
@@ -42,10 +47,17 @@ def configured_adapters(service: FaqService) -> list[tuple[str, Adapter]]:
     return adapters
 
 
-async def serve(adapters: list[tuple[str, Adapter]], stop: asyncio.Event | None = None) -> int:
+async def serve(
+    adapters: list[tuple[str, Adapter]],
+    stop: asyncio.Event | None = None,
+    *,
+    service: FaqService | None = None,
+    watch: Path | None = None,
+) -> int:
     """Start the adapters, run until SIGINT/SIGTERM (or `stop`), then stop them cleanly.
 
     An adapter that fails to start is reported in one line; the others keep running.
+    With `watch`, the FAQ is reloaded on every change and moderators hear about failures.
 
     Returns:
         0 when at least one adapter ran, 1 when none could start.
@@ -67,7 +79,18 @@ async def serve(adapters: list[tuple[str, Adapter]], stop: asyncio.Event | None 
         running.append((name, adapter))
     if not running:
         return 1
+    watcher = None
+    if service is not None and watch is not None:
+
+        async def tell(message: str, ok: bool) -> None:
+            if not ok:
+                for _, adapter in running:
+                    await adapter.notify_moderators(message)
+
+        watcher = asyncio.create_task(watch_knowledge(service, watch, stop, tell))
     await stop.wait()
+    if watcher is not None:
+        await asyncio.wait({watcher}, timeout=5)
     for name, adapter in running:
         try:
             await adapter.stop()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from html import escape
 from uuid import uuid4
 
 from telegram import (
     BotCommand,
+    CallbackQuery,
+    ChatMember,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
@@ -41,7 +45,10 @@ from adapters.telegram_render import (
 from bot import messages
 from bot.cooldown import Cooldown
 from bot.reply import Reply
+from bot.report import build_report, render_report
 from bot.service import FaqService
+from bot.votes import VoteBox
+from bot.watch import reload_once
 
 __all__ = ["COMMANDS", "TelegramBot"]
 
@@ -68,6 +75,7 @@ class TelegramBot:
         self.settings = settings
         self.user_cooldown = Cooldown(settings.user_cooldown_seconds)
         self.chat_cooldown = Cooldown(settings.chat_cooldown_seconds)
+        self.votes = VoteBox()
         self.app: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(settings.bot_token.get_secret_value())
@@ -82,6 +90,8 @@ class TelegramBot:
         add(CommandHandler("topic", self.on_topic, filters=only_new))
         add(CommandHandler("topics", self.on_topics, filters=only_new))
         add(CommandHandler("sources", self.on_sources, filters=only_new))
+        add(CommandHandler("reload", self.on_reload, filters=only_new))
+        add(CommandHandler("unanswered", self.on_unanswered, filters=only_new))
         add(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, self.on_text))
         add(MessageHandler(only_new & filters.ChatType.PRIVATE & ~filters.TEXT, self.on_not_text))
         add(CallbackQueryHandler(self.on_button))
@@ -170,6 +180,40 @@ class TelegramBot:
         assert message is not None
         await self._send(message, sources_html(self.service.sources()), None)
 
+    async def on_reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Reload the FAQ now and report the validation result (moderators only)."""
+        message = update.effective_message
+        assert message is not None
+        if not await self._is_moderator(message):
+            await message.reply_text(messages.MODERATORS_ONLY, do_quote=True)
+            return
+        text, _ok = await reload_once(self.service)
+        await message.reply_text(text[:4000], do_quote=True)
+
+    async def on_unanswered(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the most frequent questions the FAQ could not answer (moderators only)."""
+        message = update.effective_message
+        assert message is not None
+        if not await self._is_moderator(message):
+            await message.reply_text(messages.MODERATORS_ONLY, do_quote=True)
+            return
+        if self.service.qlog is None:
+            await message.reply_text(messages.LOG_OFF, do_quote=True)
+            return
+        qlog = self.service.qlog
+        report = await asyncio.to_thread(lambda: build_report(self.service, qlog, 7.0))
+        text = render_report(report, limit=10)
+        for chunk in split_html([escape(text)]):
+            await message.reply_text(chunk, parse_mode=ParseMode.HTML, do_quote=True)
+
+    async def notify_moderators(self, text: str) -> None:
+        """Send a notice to every configured moderator chat."""
+        for chat_id in self.settings.moderator_chat_ids:
+            try:
+                await self.app.bot.send_message(chat_id, text[:4000])
+            except Exception:
+                log.warning("telegram: could not notify moderator chat", exc_info=True)
+
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show what a suggestion, related-question or topic button points at."""
         query = update.callback_query
@@ -180,6 +224,9 @@ class TelegramBot:
             await query.answer()
             return
         kind, value = parsed
+        if kind == "f":
+            await self._feedback(query, message, value)
+            return
         if kind == "t":
             found = next((t for t in self.service.topics() if t.id == value), None)
             if found is None:
@@ -240,9 +287,36 @@ class TelegramBot:
 
     # --- helpers ----------------------------------------------------------------------
 
+    async def _feedback(self, query: CallbackQuery, message: Message, value: str) -> None:
+        entry_id, _, vote = value.rpartition(":")
+        if self.service.kb.entry(entry_id) is None or vote not in ("0", "1"):
+            await query.answer(messages.STALE, show_alert=True)
+            return
+        if not self.votes.first(
+            f"tg{query.from_user.id}", f"{message.chat.id}/{message.message_id}"
+        ):
+            await query.answer(messages.ALREADY_VOTED)
+            return
+        if self.service.qlog is not None:
+            self.service.qlog.feedback(entry_id, vote == "1")
+        await query.answer(messages.THANKS)
+
+    async def _is_moderator(self, message: Message) -> bool:
+        chat = message.chat
+        if chat.id in self.settings.moderator_chat_ids and chat.type == ChatType.PRIVATE:
+            return True
+        if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+            return False
+        if message.sender_chat is not None and message.sender_chat.id == chat.id:
+            return True  # an anonymous administrator posts as the group itself
+        if message.from_user is None:
+            return False
+        member = await chat.get_member(message.from_user.id)
+        return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
     async def _answer(self, message: Message, question: str) -> None:
+        user = message.from_user.id if message.from_user else None
         if message.chat.type != ChatType.PRIVATE:
-            user = message.from_user.id if message.from_user else 0
             verdict = self.user_cooldown.check(f"u{user}")
             if verdict.allowed:
                 verdict = self.chat_cooldown.check(f"c{message.chat.id}")
@@ -250,7 +324,9 @@ class TelegramBot:
                 if verdict.notice and not verdict.repeated:
                     await message.reply_text(verdict.notice, do_quote=True)
                 return
-        reply = self.service.ask(question)
+        reply = self.service.ask(
+            question, platform="telegram", user_id=user, chat_id=message.chat.id
+        )
         log.info("telegram: %s %s %.2f", reply.outcome.value, _entry_id(reply), reply.score)
         keyboard = entry_keyboard(reply)
         if reply.topics and keyboard is None and not reply.is_help:

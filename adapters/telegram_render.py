@@ -6,6 +6,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import messages
 from bot.models import Source, Topic
 from bot.reply import Citation, Outcome, Reply, Suggestion, TopicReply
 
@@ -24,7 +25,7 @@ __all__ = [
 MAX_MESSAGE = 4096
 # Callback data: "<kind>:<id>", kind s = suggestion (edit in place), e = entry (new message),
 # t = topic. Ids are slugs of at most 60 characters, so data stays under Telegram's 64 bytes.
-_KINDS = {"s", "e", "t"}
+_KINDS = {"s", "e", "t", "f"}  # f = feedback: "f:<id>:1" helpful, "f:<id>:0" not
 
 
 def citation_html(number: int, c: Citation) -> str:
@@ -63,6 +64,17 @@ def entry_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     rows: list[list[InlineKeyboardButton]] = []
     rows += [[_button(s, "s")] for s in reply.suggestions]
     rows += [[_button(s, "e")] for s in reply.related]
+    if reply.entry is not None:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"👍 {messages.HELPFUL}", callback_data=f"f:{reply.entry.id}:1"
+                ),
+                InlineKeyboardButton(
+                    f"👎 {messages.UNHELPFUL}", callback_data=f"f:{reply.entry.id}:0"
+                ),
+            ]
+        )
     return InlineKeyboardMarkup(rows) if rows else None
 
 

@@ -17,8 +17,11 @@ from bot.errors import FaqBotError, KnowledgeError
 from bot.evaluate import evaluate, load_cases
 from bot.loader import load_knowledge
 from bot.logsetup import configure_logging
+from bot.qlog import QuestionLog
+from bot.report import build_report, render_report
 from bot.service import FaqService, Thresholds
 from bot.settings import Settings
+from bot.watch import watch_in_thread
 
 __all__ = ["build_parser", "main"]
 
@@ -60,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("sources", parents=[common], help="list the cited sources")
     validate = sub.add_parser("validate", parents=[common], help="check a FAQ file or folder")
     validate.add_argument("path", nargs="?", type=Path, help="defaults to the configured FAQ")
+    rep = sub.add_parser("report", parents=[common], help="what people asked that the FAQ missed")
+    rep.add_argument("--days", type=float, default=7.0, help="look back this many days (default 7)")
+    rep.add_argument("--json", action="store_true", help="print JSON")
     ev = sub.add_parser("eval", parents=[common], help="measure matching on a labelled set")
     ev.add_argument(
         "--set",
@@ -133,6 +139,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _ask(service, args.question, as_json=args.json)
     if command == "eval":
         return _eval(service, args.cases, args.min_accuracy, args.min_refusal)
+    if command == "report":
+        return _report(service, settings, args.days, as_json=args.json)
+    service.qlog = _open_log(settings)
     if command in ("topics", "sources"):
         from adapters.plaintext import render_sources, render_topics
 
@@ -147,11 +156,46 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         adapters = configured_adapters(service)
         if adapters:
-            return asyncio.run(serve(adapters))
+            watch = settings.knowledge if settings.watch else None
+            try:
+                return asyncio.run(serve(adapters, service=service, watch=watch))
+            finally:
+                if service.qlog is not None:
+                    service.qlog.close()
     # "chat", and "run" while no platform adapter is configured.
     from adapters.console import ConsoleChat
 
-    ConsoleChat(service).run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+    stop = watch_in_thread(service, settings.knowledge) if settings.watch else None
+    try:
+        ConsoleChat(service).run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+    finally:
+        if stop is not None:
+            stop.set()
+        if service.qlog is not None:
+            service.qlog.close()
+    return 0
+
+
+def _open_log(settings: Settings) -> QuestionLog | None:
+    if not settings.log_enabled:
+        return None
+    return QuestionLog(
+        settings.log_path,
+        store_text=settings.log_questions,
+        store_ids=settings.log_user_ids,
+        retention_days=settings.log_retention_days,
+    )
+
+
+def _report(service: FaqService, settings: Settings, days: float, *, as_json: bool) -> int:
+    if not settings.log_path.exists():
+        raise FaqBotError(f"{settings.log_path}: no question log yet (it is created by faqbot run)")
+    qlog = QuestionLog(settings.log_path, retention_days=settings.log_retention_days)
+    try:
+        report = build_report(service, qlog, days)
+    finally:
+        qlog.close()
+    print(json.dumps(report.to_json(), ensure_ascii=False) if as_json else render_report(report))
     return 0
 
 

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 __all__ = [
+    "ALREADY_VOTED",
     "COOLDOWN",
     "ERROR",
     "HELP",
+    "HELPFUL",
+    "LOG_OFF",
+    "MODERATORS_ONLY",
     "NONE",
     "NOT_TEXT",
     "STALE",
     "SUGGEST",
+    "THANKS",
     "TOPIC_FOUND",
     "TOPIC_NOT_FOUND",
+    "UNHELPFUL",
 ]
 
 HELP = (
@@ -30,3 +36,11 @@ STALE = "That question is no longer in the FAQ; it may have been edited. Please 
 ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
 COOLDOWN = "You are asking faster than I can answer here. Please wait {seconds} s and ask again."
 NOT_TEXT = "I can only read text questions. Type your question, or /help."
+HELPFUL = "Helpful"
+UNHELPFUL = "Not helpful"
+THANKS = "Thanks, your feedback was counted."
+ALREADY_VOTED = "You already gave feedback on this answer."
+MODERATORS_ONLY = "Only moderators can do that here."
+LOG_OFF = (
+    "The question log is turned off (FAQBOT_LOG_ENABLED=false), so there is nothing to report."
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,13 @@ from bot import messages
 from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from bot.matcher import Candidate, HybridMatcher, Matcher
 from bot.models import Entry, KnowledgeBase, Source, Topic
+from bot.qlog import QuestionLog
 from bot.reply import Outcome, Reply, Suggestion, TopicReply, citation_of
 from bot.text import MAX_QUESTION_CHARS, STOPWORDS, clean_input, words
 
 __all__ = ["FaqService", "Snapshot", "Thresholds", "decide"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,7 @@ class FaqService:
         self.thresholds = thresholds or Thresholds()
         self.max_chars = max_chars
         self.max_file_bytes = max_file_bytes
+        self.qlog: QuestionLog | None = None
 
     @classmethod
     def from_path(
@@ -127,15 +132,44 @@ class FaqService:
         """
         return await asyncio.to_thread(self.reload)
 
-    def ask(self, text: str) -> Reply:
+    def ask(
+        self,
+        text: str,
+        *,
+        platform: str | None = None,
+        user_id: object = None,
+        chat_id: object = None,
+    ) -> Reply:
         """Answer a free-text question.
 
         Args:
             text: What the user typed; cleaned and capped here.
+            platform: Where it was asked; when given, the question is logged (if a log is
+                configured) so moderators can see what the FAQ misses.
+            user_id: Who asked; the log keeps it only when configured to.
+            chat_id: Where it was asked; likewise.
 
         Returns:
             An answer, suggestions, or a refusal listing the topics.
         """
+        reply = self._ask(text)
+        if platform is not None and self.qlog is not None and not reply.is_help:
+            try:
+                entry = reply.entry.id if reply.entry else None
+                self.qlog.record(
+                    platform,
+                    reply.query,
+                    reply.outcome.value,
+                    entry,
+                    reply.score,
+                    user_id=user_id,
+                    chat_id=chat_id,
+                )
+            except Exception:  # the log must never cost a reply
+                log.exception("question log: could not queue a row")
+        return reply
+
+    def _ask(self, text: str) -> Reply:
         snapshot = self._snapshot
         query = clean_input(text, self.max_chars)
         if not any(w not in STOPWORDS for w in words(query)):

@@ -27,3 +27,9 @@ class Settings(BaseSettings):
     suggest_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
     answer_margin: float = Field(default=0.01, ge=0.0, le=1.0)
     log_level: str = Field(default="WARNING")
+    log_path: Path = Field(default=Path("data/questions.sqlite3"), description="Question log.")
+    log_enabled: bool = True
+    log_questions: bool = True
+    log_user_ids: bool = False
+    log_retention_days: float = Field(default=30.0, gt=0)
+    watch: bool = True

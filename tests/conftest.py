@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,12 @@ entries:
     sources: [{source: src}]
     related: [first]
 """
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _question_log_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Commands the tests start write their question log to a temporary folder."""
+    os.environ["FAQBOT_LOG_PATH"] = str(tmp_path_factory.mktemp("log") / "questions.sqlite3")
 
 
 @pytest.fixture(scope="session")

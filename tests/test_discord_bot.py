@@ -81,7 +81,8 @@ async def test_commands_synced_in_setup_hook_without_privileged_intents(
 ) -> None:
     (sync,) = fake.of("PUT", f"/applications/{APP_ID}/commands")
     by_name = {c["name"]: c for c in sync.body}
-    assert set(by_name) == {"ask", "topic", "topics", "sources"}
+    assert set(by_name) == {"ask", "topic", "topics", "sources", "reload", "unanswered"}
+    assert by_name["reload"]["contexts"] == [0]  # guild only
     assert by_name["ask"]["description"].startswith("Ask why North Koreans cannot simply leave")
     assert by_name["topic"]["options"][0]["autocomplete"] is True
     assert not fake.identified_with["intents"] & (1 << 15)  # no message-content intent
@@ -111,7 +112,10 @@ async def test_ask_answers_with_a_cited_embed(bot: DiscordBot, fake: FakeDiscord
     )
     assert "Cassie Grissom" in sources
     assert data["allowed_mentions"]["parse"] == []
-    assert custom_ids(data) == ["faq:e:guilt-by-association", "faq:e:family-deterrent"]
+    assert custom_ids(data) == [
+        "faq:e:guilt-by-association", "faq:e:family-deterrent",
+        "faq:f:family-punishment:1", "faq:f:family-punishment:0",
+    ]
     check_embed_limits(embed)
 
 

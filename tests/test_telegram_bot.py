@@ -74,7 +74,9 @@ async def test_private_question_gets_cited_html_answer(bot: TelegramBot, fake: F
         in p["text"]
     )
     assert "Cassie Grissom" in p["text"]
-    assert keyboard_data(call) == ["e:guilt-by-association", "e:family-deterrent"]
+    assert keyboard_data(call) == [
+        "e:guilt-by-association", "e:family-deterrent", "f:family-punishment:1", "f:family-punishment:0",
+    ]
     assert all(len(d.encode()) <= 64 for d in keyboard_data(call))
 
 

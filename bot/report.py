@@ -1,0 +1,109 @@
+"""What people asked that the FAQ could not answer, grouped, for moderators."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.qlog import QuestionLog
+from bot.service import FaqService
+from bot.text import phrasing_key
+
+__all__ = ["Group", "Report", "build_report", "render_report"]
+
+_SAME = 75.0  # token-set similarity at which two questions count as one
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Near-duplicate unanswered questions."""
+
+    count: int
+    examples: tuple[str, ...]
+    nearest_id: str | None
+    nearest_question: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The moderators' report for a period."""
+
+    days: float
+    asked: int
+    unanswered: int
+    groups: tuple[Group, ...]
+    top_entries: tuple[tuple[str, str, int], ...]
+    votes: dict[str, tuple[int, int]]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for `faqbot report --json`."""
+        data = asdict(self)
+        data["groups"] = [asdict(g) for g in self.groups]
+        data["top_entries"] = [{"id": i, "question": q, "count": c} for i, q, c in self.top_entries]
+        data["votes"] = {k: {"helpful": v[0], "unhelpful": v[1]} for k, v in self.votes.items()}
+        return data
+
+
+def build_report(service: FaqService, qlog: QuestionLog, days: float = 7.0) -> Report:
+    """Group the unanswered questions of the last `days` days, most frequent first."""
+    rows = qlog.questions(since=time.time() - days * 86_400)
+    missed = [r.question for r in rows if r.outcome != "answer" and r.question]
+    groups: list[list[str]] = []
+    keys: list[str] = []
+    for question in missed:
+        key = phrasing_key(question)
+        hit = process.extractOne(key, keys, scorer=fuzz.token_set_ratio, score_cutoff=_SAME)
+        if hit is None:
+            keys.append(key)
+            groups.append([question])
+        else:
+            groups[hit[2]].append(question)
+    groups.sort(key=len, reverse=True)
+    built = []
+    for members in groups:
+        examples = tuple(dict.fromkeys(members))[:3]
+        ranked = service.search(members[0], limit=1)
+        nearest = ranked[0].entry if ranked else None
+        built.append(
+            Group(
+                len(members),
+                examples,
+                nearest.id if nearest else None,
+                nearest.question if nearest else None,
+            )
+        )
+    answered = Counter(r.entry_id for r in rows if r.outcome == "answer" and r.entry_id)
+    top = tuple(
+        (entry_id, entry.question, count)
+        for entry_id, count in answered.most_common(10)
+        if (entry := service.kb.entry(entry_id)) is not None
+    )
+    unanswered = sum(r.outcome != "answer" for r in rows)
+    votes = qlog.votes(since=time.time() - days * 86_400)
+    return Report(days, len(rows), unanswered, tuple(built), top, votes)
+
+
+def render_report(report: Report, limit: int = 20) -> str:
+    """Plain-text report (also what the moderator-only /unanswered shows)."""
+    lines = [
+        f"Last {report.days:g} days: {report.asked} questions, {report.unanswered} not answered.",
+        "",
+        "Not answered (similar questions grouped, most frequent first):",
+    ]
+    if not report.groups:
+        lines.append("  (none)")
+    for g in report.groups[:limit]:
+        near = f" | nearest: {g.nearest_id}" if g.nearest_id else ""
+        lines.append(f"  {g.count:>3} x {' / '.join(repr(e) for e in g.examples)}{near}")
+    lines += ["", "Most asked entries:"]
+    lines += [f"  {c:>3} x {i}: {q}" for i, q, c in report.top_entries] or ["  (none)"]
+    if report.votes:
+        lines += ["", "Feedback (helpful / not helpful):"]
+        lines += [
+            f"  {up:>3} / {down:<3} {entry}" for entry, (up, down) in sorted(report.votes.items())
+        ]
+    return "\n".join(lines)

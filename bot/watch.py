@@ -1,0 +1,110 @@
+"""Reload the FAQ when its file or folder changes; a broken edit keeps the last good one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import watchfiles
+
+from bot.errors import KnowledgeError
+from bot.service import FaqService
+
+__all__ = ["ReloadResult", "knowledge_filter", "reload_once", "watch_in_thread", "watch_knowledge"]
+
+log = logging.getLogger(__name__)
+
+ReloadResult = Callable[[str, bool], Awaitable[None]]  # (message, ok) -> notify moderators
+
+
+def knowledge_filter(path: Path) -> Callable[[watchfiles.Change, str], bool]:
+    """Match changes to the FAQ file (or any *.yaml of the FAQ folder).
+
+    The parent directory is what is watched, so editors that save by writing a new file
+    and renaming it over the old one are seen too.
+    """
+    target = path.resolve()
+
+    def relevant(change: watchfiles.Change, changed: str) -> bool:
+        p = Path(changed).resolve()
+        if target.is_dir():
+            return p.parent == target and p.suffix == ".yaml"
+        return p == target
+
+    return relevant
+
+
+def _watched(path: Path) -> Path:
+    resolved = path.resolve()
+    return resolved if resolved.is_dir() else resolved.parent
+
+
+async def reload_once(service: FaqService) -> tuple[str, bool]:
+    """Reload off the event loop and describe the result in one message."""
+    try:
+        kb = await service.reload_async()
+    except KnowledgeError as exc:
+        for issue in exc.issues:
+            log.error("reload rejected: %s", issue)
+        return f"FAQ edit rejected, still answering from the last good version.\n{exc}", False
+    message = f"FAQ reloaded: {len(kb.entries)} entries, {len(kb.topics)} topics."
+    log.warning("%s", message)
+    return message, True
+
+
+async def watch_knowledge(
+    service: FaqService,
+    path: Path,
+    stop: asyncio.Event,
+    on_result: ReloadResult | None = None,
+    debounce_ms: int = 300,
+) -> None:
+    """Reload whenever the FAQ changes, until `stop` is set.
+
+    Args:
+        service: What to reload.
+        path: The FAQ file or folder.
+        stop: Ends the watch.
+        on_result: Called with the outcome of every reload (to notify moderators).
+        debounce_ms: Changes closer together than this are one reload.
+    """
+    async for _changes in watchfiles.awatch(
+        _watched(path),
+        watch_filter=knowledge_filter(path),
+        debounce=debounce_ms,
+        stop_event=stop,
+        recursive=False,
+    ):
+        message, ok = await reload_once(service)
+        if on_result is not None:
+            try:
+                await on_result(message, ok)
+            except Exception:
+                log.exception("could not notify moderators about a reload")
+
+
+def watch_in_thread(service: FaqService, path: Path) -> threading.Event:
+    """Watch from a daemon thread (for the blocking console chat); set the event to stop."""
+    stop = threading.Event()
+
+    def run() -> None:
+        for _changes in watchfiles.watch(
+            _watched(path),
+            watch_filter=knowledge_filter(path),
+            debounce=300,
+            stop_event=stop,
+            recursive=False,
+            raise_interrupt=False,
+        ):
+            try:
+                kb = service.reload()
+                log.warning("FAQ reloaded: %d entries, %d topics.", len(kb.entries), len(kb.topics))
+            except KnowledgeError as exc:
+                for issue in exc.issues:
+                    log.error("reload rejected: %s", issue)
+
+    threading.Thread(target=run, name="faq-watch", daemon=True).start()
+    return stop
