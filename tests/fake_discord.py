@@ -135,7 +135,12 @@ class FakeDiscord:
         return data
 
     def interaction(
-        self, kind: int, data: dict[str, Any], *, message: dict[str, Any] | None = None
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        message: dict[str, Any] | None = None,
+        permissions: str = "0",
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "id": str(next(self._ids)),
@@ -163,7 +168,7 @@ class FakeDiscord:
                 "joined_at": "2026-01-01T00:00:00+00:00",
                 "deaf": False,
                 "mute": False,
-                "permissions": "0",
+                "permissions": permissions,
                 "flags": 0,
             },
             "app_permissions": "0",

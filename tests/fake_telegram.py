@@ -42,6 +42,7 @@ class FakeBotApi:
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     base_url: str = ""
+    member_status: str = "member"
 
     async def start(self) -> str:
         app = web.Application()
@@ -131,6 +132,20 @@ class FakeBotApi:
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
+        if method == "getChatMember":
+            member: dict[str, Any] = {
+                "status": self.member_status,
+                "user": USER,
+                "is_anonymous": False,
+            }
+            if self.member_status == "administrator":
+                rights = (
+                    "can_be_edited can_manage_chat can_delete_messages can_manage_video_chats "
+                    "can_restrict_members can_promote_members can_change_info can_invite_users "
+                    "can_post_stories can_edit_stories can_delete_stories"
+                )
+                member.update(dict.fromkeys(rights.split(), False))
+            return member
         return True  # setMyCommands, deleteWebhook, setWebhook, answerCallbackQuery, ...
 
 

@@ -113,8 +113,10 @@ async def test_ask_answers_with_a_cited_embed(bot: DiscordBot, fake: FakeDiscord
     assert "Cassie Grissom" in sources
     assert data["allowed_mentions"]["parse"] == []
     assert custom_ids(data) == [
-        "faq:e:guilt-by-association", "faq:e:family-deterrent",
-        "faq:f:family-punishment:1", "faq:f:family-punishment:0",
+        "faq:e:guilt-by-association",
+        "faq:e:family-deterrent",
+        "faq:f:family-punishment:1",
+        "faq:f:family-punishment:0",
     ]
     check_embed_limits(embed)
 
@@ -220,3 +222,40 @@ async def test_ask_cooldown_is_an_ephemeral_notice(service: FaqService, fake: Fa
         assert second["data"]["content"].startswith("You are asking faster")
     finally:
         await bot.stop()
+
+
+MANAGE_GUILD = str(1 << 5)
+
+
+async def test_reload_refuses_non_moderators_and_reloads_for_managers(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    body = await respond(fake, fake.interaction(2, slash("reload")))
+    assert (
+        body["data"]["content"] == messages.MODERATORS_ONLY and body["data"]["flags"] == EPHEMERAL
+    )
+    body = await respond(fake, fake.interaction(2, slash("unanswered")))
+    assert body["data"]["content"] == messages.MODERATORS_ONLY
+    payload = fake.interaction(2, slash("reload"), permissions=MANAGE_GUILD)
+    body = await respond(fake, payload)
+    assert body["type"] == 5  # deferred while the index is rebuilt
+    (follow,) = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{payload['token']}")
+    assert follow.body["content"].startswith("FAQ reloaded: 34 entries")
+
+
+async def test_feedback_button_counts_once(bot: DiscordBot, fake: FakeDiscord) -> None:
+    first = await click(fake, "faq:f:banks:1")
+    assert first["data"]["content"] == messages.THANKS and first["data"]["flags"] == EPHEMERAL
+    button = {"type": 2, "style": 2, "label": "x", "custom_id": "faq:f:banks:0"}
+    shown = {
+        **fake.message("x"),
+        "author": BOT,
+        "components": [{"type": 1, "components": [button]}],
+    }
+    shown["id"] = "123"
+    for expected in (messages.THANKS, messages.ALREADY_VOTED):
+        body = await respond(
+            fake,
+            fake.interaction(3, {"custom_id": "faq:f:banks:0", "component_type": 2}, message=shown),
+        )
+        assert body["data"]["content"] == expected

@@ -29,7 +29,7 @@ async def run_faqbot(env: dict[str, str], *args: str) -> asyncio.subprocess.Proc
     full = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "DISCORD_", "FAQBOT_"))
+        if k == "FAQBOT_LOG_PATH" or not k.startswith(("TELEGRAM_", "DISCORD_", "FAQBOT_"))
     }
     return await asyncio.create_subprocess_exec(
         sys.executable,

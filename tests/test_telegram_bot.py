@@ -75,7 +75,10 @@ async def test_private_question_gets_cited_html_answer(bot: TelegramBot, fake: F
     )
     assert "Cassie Grissom" in p["text"]
     assert keyboard_data(call) == [
-        "e:guilt-by-association", "e:family-deterrent", "f:family-punishment:1", "f:family-punishment:0",
+        "e:guilt-by-association",
+        "e:family-deterrent",
+        "f:family-punishment:1",
+        "f:family-punishment:0",
     ]
     assert all(len(d.encode()) <= 64 for d in keyboard_data(call))
 
@@ -279,3 +282,63 @@ def test_long_text_splits_without_breaking_markup(size: int) -> None:
     assert joined.count("<b>") == joined.count("</b>") == 2
     for chunk in chunks:
         assert chunk.count("&") == chunk.count(";")  # no entity cut in half
+
+
+def command(fake: FakeBotApi, text: str, **extra: Any) -> dict[str, Any]:
+    word = text.split()[0]
+    return fake.message(
+        text,
+        chat=GROUP,
+        entities=[{"type": "bot_command", "offset": 0, "length": len(word)}],
+        **extra,
+    )
+
+
+async def test_moderator_commands_refuse_non_moderators(bot: TelegramBot, fake: FakeBotApi) -> None:
+    fake.member_status = "member"
+    fake.push(message=command(fake, "/reload"))
+    fake.push(message=command(fake, "/unanswered"))
+    first, second = await fake.wait_for("sendMessage", 2)
+    assert first.params["text"] == second.params["text"] == messages.MODERATORS_ONLY
+    (check, _) = await fake.wait_for("getChatMember", 2)
+    assert int(check.params["user_id"]) == USER["id"]
+
+
+async def test_admins_and_anonymous_admins_can_reload(bot: TelegramBot, fake: FakeBotApi) -> None:
+    fake.member_status = "administrator"
+    fake.push(message=command(fake, "/reload"))
+    (call,) = await fake.wait_for("sendMessage")
+    assert call.params["text"].startswith("FAQ reloaded: 34 entries")
+    fake.member_status = "member"
+    fake.push(message=command(fake, "/reload", sender_chat=GROUP))  # posted as the group
+    calls = await fake.wait_for("sendMessage", 2)
+    assert calls[1].params["text"].startswith("FAQ reloaded")
+    fake.member_status = "creator"
+    fake.push(message=command(fake, "/unanswered"))
+    calls = await fake.wait_for("sendMessage", 3)
+    assert calls[2].params["text"] == html.escape(messages.LOG_OFF)  # the test service has no log
+
+
+async def test_feedback_counts_one_vote_per_person_per_answer(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    shown = {
+        "message_id": 77,
+        "date": 0,
+        "chat": {"id": USER["id"], "type": "private"},
+        "from": BOT_USER,
+        "text": "x",
+    }
+    for n in (1, 2):
+        fake.push(
+            callback_query={
+                "id": f"v{n}",
+                "from": USER,
+                "chat_instance": "1",
+                "data": "f:banks:1",
+                "message": shown,
+            }
+        )
+    first, second = await fake.wait_for("answerCallbackQuery", 2)
+    assert first.params["text"] == messages.THANKS
+    assert second.params["text"] == messages.ALREADY_VOTED

@@ -1,0 +1,94 @@
+"""The question log: privacy settings, retention, and never costing a reply."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.qlog import SCHEMA_VERSION, QuestionLog
+from bot.reply import Outcome
+from bot.service import FaqService
+from tests.conftest import FAQ
+
+
+def rows(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as db:
+        return db.execute(
+            "SELECT platform, question, outcome, entry_id, user_id, chat_id FROM questions"
+        ).fetchall()
+
+
+def test_created_on_first_start_with_a_schema_version(tmp_path: Path) -> None:
+    log = QuestionLog(tmp_path / "sub" / "q.sqlite3")
+    log.close()
+    with sqlite3.connect(tmp_path / "sub" / "q.sqlite3") as db:
+        assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+            str(SCHEMA_VERSION),
+        )
+
+
+@pytest.mark.parametrize(
+    ("store_text", "store_ids", "expected"),
+    [
+        (
+            True,
+            False,
+            ("telegram", "is it illegal to leave nk", "answer", "leaving-illegal", None, None),
+        ),
+        (False, False, ("telegram", None, "answer", "leaving-illegal", None, None)),
+        (
+            True,
+            True,
+            ("telegram", "is it illegal to leave nk", "answer", "leaving-illegal", "42", "-100"),
+        ),
+    ],
+    ids=["default-no-ids", "no-text", "ids-when-asked"],
+)
+def test_privacy_settings(
+    tmp_path: Path, store_text: bool, store_ids: bool, expected: tuple[object, ...]
+) -> None:
+    service = FaqService.from_path(FAQ)
+    service.qlog = QuestionLog(tmp_path / "q.sqlite3", store_text=store_text, store_ids=store_ids)
+    service.ask("is it illegal to leave nk", platform="telegram", user_id=42, chat_id=-100)
+    service.ask("not logged: no platform given")
+    service.qlog.close()
+    assert rows(tmp_path / "q.sqlite3") == [expected]
+
+
+def test_retention_deletes_old_rows_at_start(tmp_path: Path) -> None:
+    now = [1_000_000_000.0]
+    log = QuestionLog(tmp_path / "q.sqlite3", retention_days=30, clock=lambda: now[0])
+    log.record("discord", "old question", "none", None, 0.0)
+    log.feedback("banks", True)
+    now[0] += 29 * 86_400
+    log.record("discord", "newer question", "none", None, 0.0)
+    log.close()
+    now[0] += 2 * 86_400  # the first rows are now 31 days old
+    again = QuestionLog(tmp_path / "q.sqlite3", retention_days=30, clock=lambda: now[0])
+    again.close()
+    assert [r[1] for r in rows(tmp_path / "q.sqlite3")] == ["newer question"]
+    assert again.votes(since=0) == {}
+
+
+def test_locked_database_never_costs_a_reply(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "q.sqlite3"
+    service = FaqService.from_path(FAQ)
+    service.qlog = QuestionLog(path)
+    blocker = sqlite3.connect(path, timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database
+    with caplog.at_level(logging.ERROR, logger="bot.qlog"):
+        replies = [service.ask("is it illegal to leave nk", platform="console") for _ in range(3)]
+        service.qlog.flush(timeout=15)
+    assert all(r.outcome is Outcome.ANSWER for r in replies)
+    failures = [r for r in caplog.records if "could not write" in r.getMessage()]
+    assert len(failures) == 1  # logged once, not once per row
+    blocker.rollback()
+    blocker.close()
+    service.ask("do north koreans have bank accounts", platform="console")
+    service.qlog.close()
+    assert [r[1] for r in rows(path)] == ["do north koreans have bank accounts"]
