@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,6 +17,7 @@ from adapters.telegram_bot import TelegramBot
 from adapters.telegram_render import split_html
 from bot import messages
 from bot.service import FaqService
+from tests.conftest import MINIMAL
 from tests.fake_telegram import BOT_USER, USER, FakeBotApi
 
 TOKEN = "123456:TEST-token-never-logged"
@@ -342,3 +345,31 @@ async def test_feedback_counts_one_vote_per_person_per_answer(
     first, second = await fake.wait_for("answerCallbackQuery", 2)
     assert first.params["text"] == messages.THANKS
     assert second.params["text"] == messages.ALREADY_VOTED
+
+
+async def test_5000_character_answer_is_split_into_valid_messages(
+    fake: FakeBotApi, write_yaml: Callable[[str], Path]
+) -> None:
+    long_answer = (
+        " ".join(["Paragraph <one> & more words here."] * 80)
+        + "\n\n"
+        + " ".join(["Second & last."] * 200)
+    )
+    path = write_yaml(
+        MINIMAL.replace("answer: The first answer.", "answer: " + json.dumps(long_answer))
+    )
+    bot = await started(FaqService.from_path(path), fake)
+    try:
+        fake.push(message=fake.message("what is the first thing"))
+        await asyncio.sleep(0.5)
+        calls = await fake.wait_for("sendMessage", 2)
+        texts = [c.params["text"] for c in calls]
+        assert all(len(t) <= 4096 for t in texts) and len(texts) >= 2
+        assert (
+            texts[0].startswith("<b>What is the first thing?</b>") and "<b>Sources</b>" in texts[-1]
+        )
+        for t in texts:
+            assert t.count("<b>") == t.count("</b>") and t.count("&") == t.count(";")
+        assert "reply_markup" not in calls[0].params and keyboard_data(calls[-1])  # buttons last
+    finally:
+        await bot.stop()
