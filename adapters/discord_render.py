@@ -33,7 +33,17 @@ _TITLE, _DESCRIPTION, _FIELD, _TOTAL, _LABEL = 256, 4096, 1024, 6000, 80
 _COLOUR = discord.Colour.dark_teal()
 
 
-class EntryButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=ENTRY_ID):
+class _Clicked:
+    """Hands a click to the adapter that owns the client (its `on_faq_button`)."""
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Forward the click."""
+        await interaction.client.on_faq_button(interaction, self)  # type: ignore[attr-defined]
+
+
+class EntryButton(
+    _Clicked, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=ENTRY_ID
+):
     """A button that shows one FAQ entry; the click is handled by the Discord adapter."""
 
     def __init__(self, entry_id: str, label: str = "Show") -> None:
@@ -57,13 +67,9 @@ class EntryButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], te
         """Rebuild the button from a click."""
         return cls(match["id"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Hand the click to the adapter that owns the client."""
-        await interaction.client.on_faq_button(interaction, self)  # type: ignore[attr-defined]
-
 
 class FeedbackButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=FEEDBACK_ID
+    _Clicked, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=FEEDBACK_ID
 ):
     """Helpful / not helpful under an answer."""
 
@@ -90,12 +96,10 @@ class FeedbackButton(
         """Rebuild the button from a click."""
         return cls(match["id"], match["vote"] == "1")
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Hand the click to the adapter that owns the client."""
-        await interaction.client.on_faq_button(interaction, self)  # type: ignore[attr-defined]
 
-
-class TopicButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TOPIC_ID):
+class TopicButton(
+    _Clicked, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TOPIC_ID
+):
     """A button that lists one topic's questions."""
 
     def __init__(self, topic_id: str, label: str = "Topic") -> None:
@@ -118,10 +122,6 @@ class TopicButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], te
     ) -> TopicButton:
         """Rebuild the button from a click."""
         return cls(match["id"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Hand the click to the adapter that owns the client."""
-        await interaction.client.on_faq_button(interaction, self)  # type: ignore[attr-defined]
 
 
 def citation_line(number: int, c: Citation) -> str:

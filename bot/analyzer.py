@@ -87,10 +87,6 @@ class Analyzer:
             i += 1
         return out
 
-    def is_known(self, word: str) -> bool:
-        """Tell whether a word occurs in the FAQ or its synonyms."""
-        return word in self._known
-
     def _correct_uncached(self, word: str) -> str:
         if word in self._known or word in STOPWORDS or len(word) < 4 or not word.isalpha():
             return word
