@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,7 +12,9 @@ import pytest
 from adapters.discord_bot import DiscordBot
 from adapters.platform_settings import DiscordSettings
 from bot import messages
+from bot.reply import Reply
 from bot.service import FaqService
+from tests.conftest import FAQ
 from tests.fake_discord import APP_ID, BOT, CHANNEL_ID, FakeDiscord
 
 TOKEN = "discord-test-token.never.logged"
@@ -259,3 +262,42 @@ async def test_feedback_button_counts_once(bot: DiscordBot, fake: FakeDiscord) -
             fake.interaction(3, {"custom_id": "faq:f:banks:0", "component_type": 2}, message=shown),
         )
         assert body["data"]["content"] == expected
+
+
+class SlowService(FaqService):
+    """A service whose answers take longer than Discord's 3-second deadline allows."""
+
+    def ask(self, text: str, **kwargs: Any) -> Reply:
+        time.sleep(2.3)
+        return super().ask(text, **kwargs)
+
+
+class BrokenService(FaqService):
+    def ask(self, text: str, **kwargs: Any) -> Reply:
+        raise RuntimeError("internal detail that must not reach users")
+
+
+async def test_slow_answer_defers_then_follows_up(fake: FakeDiscord) -> None:
+    bot = await started(SlowService.from_path(FAQ), fake)
+    try:
+        payload = fake.interaction(2, slash("ask", question="is it illegal to leave nk"))
+        body = await respond(fake, payload)
+        assert body["type"] == 5  # deferred in time
+        (follow,) = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{payload['token']}")
+        assert follow.body["embeds"][0]["title"] == "Is it illegal to leave North Korea?"
+    finally:
+        await bot.stop()
+
+
+async def test_command_error_is_logged_and_answered_privately(
+    fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await started(BrokenService.from_path(FAQ), fake)
+    try:
+        body = await respond(fake, fake.interaction(2, slash("ask", question="anything")))
+        assert body["data"]["content"] == messages.ERROR and body["data"]["flags"] == EPHEMERAL
+        failure = next(r for r in caplog.records if r.getMessage() == "discord: command failed")
+        assert failure.exc_info is not None
+        assert "internal detail" not in str(body)
+    finally:
+        await bot.stop()

@@ -6,11 +6,16 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from adapters.platform_settings import TelegramSettings
+from adapters.runner import serve
+from adapters.telegram_bot import TelegramBot
+from bot.service import FaqService
+from tests.conftest import MINIMAL, ROOT
 from tests.fake_discord import APP_ID, FakeDiscord
 from tests.fake_telegram import FakeBotApi
 
@@ -115,3 +120,32 @@ async def test_telegram_and_discord_run_in_one_process(fake: FakeBotApi) -> None
     assert proc.returncode == 0, log
     assert "telegram: connected" in log and "discord: connected" in log
     assert "discord-runner-token" not in log and TOKEN not in log
+
+
+async def test_rejected_edit_is_posted_to_moderator_chats(
+    fake: FakeBotApi, write_yaml: Callable[[str], Path]
+) -> None:
+    path = write_yaml(MINIMAL)
+    service = FaqService.from_path(path)
+    settings = TelegramSettings(
+        bot_token=TOKEN, api_base_url=fake.base_url, moderator_chat_ids=[-100777]
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        serve([("telegram", TelegramBot(service, settings))], stop, service=service, watch=path)
+    )
+    try:
+        await fake.wait_for("setMyCommands")
+        await asyncio.sleep(0.3)
+        path.write_text(
+            MINIMAL.replace("answer: The first answer.", "answer: no"), encoding="utf-8"
+        )
+        (notice,) = await fake.wait_for("sendMessage", timeout=10)
+        assert int(notice.params["chat_id"]) == -100777
+        assert (
+            "FAQ edit rejected" in notice.params["text"] and f"{path}:15" in notice.params["text"]
+        )
+        assert service.ask("what is the first thing").entry.answer == "The first answer."  # type: ignore[union-attr]
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(task, 10) == 0
