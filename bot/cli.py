@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -104,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args, settings)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`faqbot eval | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KnowledgeError as exc:
         print(f"faqbot: {exc}", file=sys.stderr)
         return 1
