@@ -44,6 +44,7 @@ class _Phrasing:
     entry: int
     terms: frozenset[str]
     joined: str
+    own: float  # the phrasing's total IDF weight, fixed once the index is built
 
 
 class HybridMatcher:
@@ -69,16 +70,18 @@ class HybridMatcher:
         split = [(i, words(text)) for i, e in enumerate(kb.entries) for text in e.phrasings]
         self.analyzer = Analyzer(kb.synonyms, (w for _, ws in split for w in ws))
         self._ids = [e.id for e in kb.entries]
-        self._phrasings: list[_Phrasing] = []
+        analyzed = [(i, frozenset(self.analyzer.terms_of(raw))) for i, raw in split]
         entry_terms: list[set[str]] = [set() for _ in kb.entries]
-        for i, raw in split:
-            terms = self.analyzer.terms_of(raw)
+        for i, terms in analyzed:
             entry_terms[i].update(terms)
-            self._phrasings.append(_Phrasing(i, frozenset(terms), " ".join(sorted(terms))))
         n = max(len(kb.entries), 1)
         df = Counter(t for terms in entry_terms for t in terms)
         self._idf = {t: _idf(n, c) for t, c in df.items()}
         self._unknown_idf = _idf(n, 0)
+        self._phrasings = [
+            _Phrasing(i, terms, " ".join(sorted(terms)), sum(self._idf[t] for t in terms) or 1.0)
+            for i, terms in analyzed
+        ]
         self._candidates = candidates
         self.weights = weights or Weights()
         # Token ids are assigned here so bm25s skips its own (slower) vocabulary pass.
@@ -140,7 +143,8 @@ class HybridMatcher:
         if ceiling <= 0:
             return []
         w = self.weights
-        total = sum(self.weight(t) for t in terms) or 1.0
+        qw = {t: self.weight(t) for t in terms}
+        total = sum(qw.values()) or 1.0
         joined = " ".join(sorted(terms))
         features: dict[int, _Features] = {}
         for index in top:
@@ -149,28 +153,27 @@ class HybridMatcher:
                 continue
             phrasing = self._phrasings[int(index)]
             shared = terms & phrasing.terms
-            matched = sum(self.weight(t) for t in shared)
-            own = sum(self.weight(t) for t in phrasing.terms) or 1.0
-            lexical = _f_beta(matched / own, matched / total, beta=w.beta)
+            matched = sum(qw[t] for t in shared)
+            lexical = _f_beta(matched / phrasing.own, matched / total, beta=w.beta)
             fuzzy = fuzz.token_sort_ratio(joined, phrasing.joined) / 100.0
             f = features.setdefault(phrasing.entry, _Features())
             f.add(lexical, fuzzy, bm25 / ceiling, shared)
         ids = np.fromiter(features, dtype=np.int64, count=len(features))
         qvec = np.zeros(len(self._vocab), dtype=np.float32)
         for t in known:
-            qvec[self._vocab[t]] = self.weight(t)
-        qnorm = math.sqrt(sum(self.weight(t) ** 2 for t in terms)) or 1.0
-        cosines = self._centroids[ids] @ qvec / qnorm
+            qvec[self._vocab[t]] = qw[t]
+        qnorm = math.sqrt(sum(v * v for v in qw.values())) or 1.0
+        cosines = _rows_dot(self._centroids, ids, qvec) / qnorm
         # One informative word that many entries share ("border", "family") is not enough
         # to pick one of them: scale down by how specific that word is, so they are offered.
-        informative = [t for t in terms if self.weight(t) > 0]
+        informative = [t for t, v in qw.items() if v > 0]
         specific = 1.0
         if len(informative) == 1:
-            specific = min(1.0, self.weight(informative[0]) / self._unknown_idf)
+            specific = min(1.0, qw[informative[0]] / self._unknown_idf)
         ranked = []
         for entry, centroid in zip(ids.tolist(), cosines.tolist(), strict=True):
             f = features[entry]
-            union = sum(self.weight(t) for t in f.covered) / total
+            union = sum(qw[t] for t in f.covered) / total
             support = sum(sorted(f.bm25s, reverse=True)[:3]) / 3
             final = (
                 w.lexical * f.lexical
@@ -225,6 +228,17 @@ class Weights:
     support: float = 0.1
     centroid: float = 0.15
     beta: float = 1.5
+
+
+def _rows_dot(matrix: sparse.csr_matrix, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Dot product of a few CSR rows with a dense vector, without scipy's slicing overhead."""
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[rows + 1] - starts
+    offsets = np.cumsum(lengths) - lengths
+    positions = np.arange(lengths.sum()) - np.repeat(offsets - starts, lengths)
+    products = matrix.data[positions] * vector[matrix.indices[positions]]
+    owner = np.repeat(np.arange(len(rows)), lengths)
+    return np.bincount(owner, weights=products, minlength=len(rows))
 
 
 def _idf(n: int, df: int) -> float:
