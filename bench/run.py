@@ -27,6 +27,23 @@ from bot.reply import Outcome
 from bot.service import Thresholds, decide
 from bot.settings import Settings
 
+NOTES = """
+## Notes
+
+- CovidFAQ is the one P@1 target missed: 0.461 against bm25s's 0.473 (about 17 of 1,387
+  queries), while Hit@5 and MRR are slightly ahead. Its user queries are long, often several
+  questions in one, asked against 67 short FAQ questions with noisy labels; additive BM25
+  suits them, and this matcher is tuned for short chat questions and for refusing what the
+  FAQ does not cover. Shifting weight towards BM25 for long queries gained only 0.002, so it
+  was left out. A semantic (embedding) scorer would be the way to close it; see the issue note.
+- CLINC150 thresholds are tuned on `val` + `oos_val` only: the best in-scope accuracy among
+  settings that refuse at least 70% of `oos_val` (a margin over the 0.60 target, as 100
+  validation queries overstate recall). Baselines get the same tuning; for our FAQ they are
+  tuned on the dev set itself, which flatters them, while faqbot uses its shipped defaults.
+- Build time and memory at 100k entries are within their targets but not by much (about
+  25-28 s and 850-900 MB across runs on this 2-core machine).
+"""
+
 
 class Ranker(Protocol):
     def rank(self, question: str, limit: int = 10) -> list[Candidate]: ...
@@ -261,7 +278,7 @@ def render(rows: list[Row], scale: list[dict[str, float]], command: str, took: f
                 f"| {s['entries']:,} | {s['phrasings']:,} | {s['build_s']:.1f} | {s['p50_ms']:.2f} | "
                 f"{s['p99_ms']:.2f} | {s['rss_peak_mb']:.0f} ({s['rss_before_mb']:.0f}) | {s['p1']:.3f} |"
             )
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n" + NOTES
 
 
 def targets(rows: list[Row], scale: list[dict[str, float]]) -> list[str]:
