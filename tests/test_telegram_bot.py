@@ -373,3 +373,27 @@ async def test_5000_character_answer_is_split_into_valid_messages(
         assert "reply_markup" not in calls[0].params and keyboard_data(calls[-1])  # buttons last
     finally:
         await bot.stop()
+
+
+async def test_edits_are_ignored_and_non_text_gets_a_polite_note(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    fake.push(edited_message={**fake.message("is it illegal to leave nk"), "edit_date": 1})
+    fake.push(
+        message=fake.message(
+            None,
+            sticker={
+                "file_id": "s",
+                "file_unique_id": "s",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            },
+        )
+    )
+    (call,) = await fake.wait_for("sendMessage")
+    assert call.params["text"] == messages.NOT_TEXT
+    await asyncio.sleep(0.3)
+    assert len(fake.of("sendMessage")) == 1  # the edit was not answered
