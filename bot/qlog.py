@@ -178,7 +178,12 @@ class QuestionLog:
     def _write_loop(self) -> None:
         db: sqlite3.Connection | None = None
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=3600)  # wake hourly, so an idle bot still purges
+            except queue.Empty:
+                if self._clock() - self._last_purge > _DAY:
+                    self.purge()
+                continue
             if item is None:
                 break
             sql, args = item
