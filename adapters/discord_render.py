@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import discord
 
@@ -26,18 +27,29 @@ __all__ = [
 ]
 
 # Custom ids carry what a button shows, so buttons keep working across restarts and reloads.
-ENTRY_ID = r"faq:e:(?P<id>[a-z0-9-]{1,60})"
-FEEDBACK_ID = r"faq:f:(?P<id>[a-z0-9-]{1,60}):(?P<vote>[01])"
-TOPIC_ID = r"faq:t:(?P<id>[a-z0-9-]{1,60})"
+# Group names are the buttons' constructor arguments (see _Clicked.from_custom_id).
+ENTRY_ID = r"faq:e:(?P<entry_id>[a-z0-9-]{1,60})"
+FEEDBACK_ID = r"faq:f:(?P<entry_id>[a-z0-9-]{1,60}):(?P<vote>[01])"
+TOPIC_ID = r"faq:t:(?P<topic_id>[a-z0-9-]{1,60})"
 _TITLE, _DESCRIPTION, _FIELD, _TOTAL, _LABEL = 256, 4096, 1024, 6000, 80
 _COLOUR = discord.Colour.dark_teal()
 
 
 class _Clicked:
-    """Hands a click to the adapter that owns the client (its `on_faq_button`)."""
+    """Rebuilds a button from its custom id and hands clicks to the adapter."""
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[discord.ui.View],
+        match: re.Match[str],
+    ) -> Any:
+        """Rebuild the button from the groups of its template."""
+        return cls(**match.groupdict())
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Forward the click."""
+        """Forward the click to the client's `on_faq_button`."""
         await interaction.client.on_faq_button(interaction, self)  # type: ignore[attr-defined]
 
 
@@ -57,24 +69,15 @@ class EntryButton(
         )
         self.entry_id = entry_id
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[discord.ui.View],
-        match: re.Match[str],
-    ) -> EntryButton:
-        """Rebuild the button from a click."""
-        return cls(match["id"])
-
 
 class FeedbackButton(
     _Clicked, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=FEEDBACK_ID
 ):
     """Helpful / not helpful under an answer."""
 
-    def __init__(self, entry_id: str, helpful: bool) -> None:
-        """Create one of the two feedback buttons of an answer."""
+    def __init__(self, entry_id: str, vote: str) -> None:
+        """Create one of the two feedback buttons of an answer ("1" helpful, "0" not)."""
+        helpful = vote == "1"
         label = f"👍 {messages.HELPFUL}" if helpful else f"👎 {messages.UNHELPFUL}"
         super().__init__(
             discord.ui.Button(
@@ -85,16 +88,6 @@ class FeedbackButton(
         )
         self.entry_id = entry_id
         self.helpful = helpful
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[discord.ui.View],
-        match: re.Match[str],
-    ) -> FeedbackButton:
-        """Rebuild the button from a click."""
-        return cls(match["id"], match["vote"] == "1")
 
 
 class TopicButton(
@@ -112,16 +105,6 @@ class TopicButton(
             )
         )
         self.topic_id = topic_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[discord.ui.View],
-        match: re.Match[str],
-    ) -> TopicButton:
-        """Rebuild the button from a click."""
-        return cls(match["id"])
 
 
 def citation_line(number: int, c: Citation) -> str:
@@ -173,8 +156,8 @@ def reply_view(reply: Reply) -> discord.ui.View | None:
     view = _view([*reply.suggestions, *reply.related])
     if reply.entry is not None:
         view = view or discord.ui.View(timeout=None)
-        view.add_item(FeedbackButton(reply.entry.id, True))
-        view.add_item(FeedbackButton(reply.entry.id, False))
+        view.add_item(FeedbackButton(reply.entry.id, "1"))
+        view.add_item(FeedbackButton(reply.entry.id, "0"))
     return view
 
 
