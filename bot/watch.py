@@ -13,7 +13,14 @@ import watchfiles
 from bot.errors import KnowledgeError
 from bot.service import FaqService
 
-__all__ = ["ReloadResult", "knowledge_filter", "reload_once", "watch_in_thread", "watch_knowledge"]
+__all__ = [
+    "ReloadResult",
+    "knowledge_filter",
+    "reload_and_describe",
+    "reload_once",
+    "watch_in_thread",
+    "watch_knowledge",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +49,10 @@ def _watched(path: Path) -> Path:
     return resolved if resolved.is_dir() else resolved.parent
 
 
-async def reload_once(service: FaqService) -> tuple[str, bool]:
-    """Reload off the event loop and describe the result in one message."""
+def reload_and_describe(service: FaqService) -> tuple[str, bool]:
+    """Reload, log the outcome, and describe it in one message for moderators."""
     try:
-        kb = await service.reload_async()
+        kb = service.reload()
     except KnowledgeError as exc:
         for issue in exc.issues:
             log.error("reload rejected: %s", issue)
@@ -53,6 +60,11 @@ async def reload_once(service: FaqService) -> tuple[str, bool]:
     message = f"FAQ reloaded: {len(kb.entries)} entries, {len(kb.topics)} topics."
     log.warning("%s", message)
     return message, True
+
+
+async def reload_once(service: FaqService) -> tuple[str, bool]:
+    """Reload off the event loop and describe the result in one message."""
+    return await asyncio.to_thread(reload_and_describe, service)
 
 
 async def watch_knowledge(
@@ -99,12 +111,7 @@ def watch_in_thread(service: FaqService, path: Path) -> threading.Event:
             recursive=False,
             raise_interrupt=False,
         ):
-            try:
-                kb = service.reload()
-                log.warning("FAQ reloaded: %d entries, %d topics.", len(kb.entries), len(kb.topics))
-            except KnowledgeError as exc:
-                for issue in exc.issues:
-                    log.error("reload rejected: %s", issue)
+            reload_and_describe(service)
 
     threading.Thread(target=run, name="faq-watch", daemon=True).start()
     return stop
