@@ -207,8 +207,7 @@ class DiscordBot:
         reply = self.service.ask(
             question, platform="discord", user_id=message.author.id, chat_id=message.channel.id
         )
-        log.info("discord: %s %s %.2f", reply.outcome.value, _entry_id(reply), reply.score)
-        view = reply_view(reply) or (topics_view(reply.topics) if reply.topics else None)
+        view = reply_view(reply)
         kwargs: dict[str, Any] = {"embed": reply_embed(reply), "allowed_mentions": _NO_PINGS}
         if view is not None:
             kwargs["view"] = view
@@ -277,8 +276,7 @@ class DiscordBot:
         return await task
 
     async def _send_reply(self, interaction: discord.Interaction, reply: Reply) -> None:
-        log.info("discord: %s %s %.2f", reply.outcome.value, _entry_id(reply), reply.score)
-        view = reply_view(reply) or (topics_view(reply.topics) if reply.topics else None)
+        view = reply_view(reply)
         await _respond(interaction, embed=reply_embed(reply), view=view)
 
 
@@ -323,10 +321,6 @@ def _moderator(interaction: discord.Interaction) -> bool:
 def _log_end(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("discord: connection ended: %s", task.exception())
-
-
-def _entry_id(reply: Reply) -> str:
-    return reply.entry.id if reply.entry else "-"
 
 
 def _cut(text: str, limit: int) -> str:

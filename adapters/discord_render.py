@@ -152,7 +152,9 @@ def reply_embed(reply: Reply) -> discord.Embed:
 
 
 def reply_view(reply: Reply) -> discord.ui.View | None:
-    """Buttons for suggestions, related questions and feedback (None when there are none)."""
+    """Buttons for suggestions, related questions and feedback, or topics for a refusal."""
+    if reply.topics and not reply.suggestions and reply.entry is None:
+        return topics_view(reply.topics)
     view = _view([*reply.suggestions, *reply.related])
     if reply.entry is not None:
         view = view or discord.ui.View(timeout=None)

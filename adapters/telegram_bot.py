@@ -44,7 +44,6 @@ from adapters.telegram_render import (
 )
 from bot import messages
 from bot.cooldown import Cooldown
-from bot.reply import Reply
 from bot.report import build_report, render_report
 from bot.service import FaqService
 from bot.votes import VoteBox
@@ -327,7 +326,6 @@ class TelegramBot:
         reply = self.service.ask(
             question, platform="telegram", user_id=user, chat_id=message.chat.id
         )
-        log.info("telegram: %s %s %.2f", reply.outcome.value, _entry_id(reply), reply.score)
         keyboard = entry_keyboard(reply)
         if reply.topics and keyboard is None and not reply.is_help:
             keyboard = topics_keyboard(reply.topics)
@@ -358,7 +356,3 @@ class TelegramBot:
             if username and value.casefold() == f"@{username}":
                 return text.replace(value, " ", 1).strip()
         return None
-
-
-def _entry_id(reply: Reply) -> str:
-    return reply.entry.id if reply.entry else "-"

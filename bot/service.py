@@ -153,9 +153,13 @@ class FaqService:
             An answer, suggestions, or a refusal listing the topics.
         """
         reply = self._ask(text)
-        if platform is not None and self.qlog is not None and not reply.is_help:
+        if platform is None or reply.is_help:
+            return reply
+        entry = reply.entry.id if reply.entry else None
+        # One line per question for operators: never the text, never who asked.
+        log.info("%s: %s %s %.2f", platform, reply.outcome.value, entry or "-", reply.score)
+        if self.qlog is not None:
             try:
-                entry = reply.entry.id if reply.entry else None
                 self.qlog.record(
                     platform,
                     reply.query,
