@@ -29,6 +29,7 @@ from bot.cooldown import Cooldown
 from bot.reply import Reply
 from bot.report import build_report, render_report
 from bot.service import FaqService
+from bot.text import shorten
 from bot.votes import VoteBox
 from bot.watch import reload_once
 
@@ -145,7 +146,7 @@ class DiscordBot:
             current: str,
         ) -> list[app_commands.Choice[str]]:
             return [
-                app_commands.Choice(name=_cut(label, 100), value=value[:100])
+                app_commands.Choice(name=shorten(label, 100), value=value[:100])
                 for label, value in service.complete(current[:100], limit=25)
             ]
 
@@ -165,7 +166,7 @@ class DiscordBot:
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)
             text, _ok = await reload_once(service)
-            await interaction.followup.send(_cut(text, 2000), ephemeral=True)
+            await interaction.followup.send(shorten(text, 2000), ephemeral=True)
 
         @tree.command(name="unanswered")
         @app_commands.guild_only()
@@ -181,7 +182,7 @@ class DiscordBot:
             await interaction.response.defer(ephemeral=True, thinking=True)
             report = await asyncio.to_thread(lambda: build_report(service, qlog, 7.0))
             text = discord.utils.escape_markdown(render_report(report, limit=10))
-            await interaction.followup.send(_cut(text, 2000), ephemeral=True)
+            await interaction.followup.send(shorten(text, 2000), ephemeral=True)
 
         @tree.command(name="sources")
         async def sources(interaction: discord.Interaction) -> None:
@@ -248,7 +249,7 @@ class DiscordBot:
         for channel_id in self.settings.moderator_channel_ids:
             try:
                 channel = self.client.get_partial_messageable(channel_id)
-                await channel.send(_cut(text, 2000), allowed_mentions=_NO_PINGS)
+                await channel.send(shorten(text, 2000), allowed_mentions=_NO_PINGS)
             except Exception:
                 log.warning("discord: could not notify moderator channel", exc_info=True)
 
@@ -321,7 +322,3 @@ def _moderator(interaction: discord.Interaction) -> bool:
 def _log_end(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("discord: connection ended: %s", task.exception())
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

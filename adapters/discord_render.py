@@ -10,6 +10,7 @@ import discord
 from bot import messages
 from bot.models import Source, Topic
 from bot.reply import Citation, Outcome, Reply, Suggestion, TopicReply
+from bot.text import shorten
 
 __all__ = [
     "ENTRY_ID",
@@ -62,7 +63,7 @@ class EntryButton(
         """Create the button for an entry."""
         super().__init__(
             discord.ui.Button(
-                label=_cut(label, _LABEL),
+                label=shorten(label, _LABEL),
                 custom_id=f"faq:e:{entry_id}",
                 style=discord.ButtonStyle.secondary,
             )
@@ -99,7 +100,7 @@ class TopicButton(
         """Create the button for a topic."""
         super().__init__(
             discord.ui.Button(
-                label=_cut(label, _LABEL),
+                label=shorten(label, _LABEL),
                 custom_id=f"faq:t:{topic_id}",
                 style=discord.ButtonStyle.primary,
             )
@@ -124,8 +125,8 @@ def reply_embed(reply: Reply) -> discord.Embed:
     """One embed per reply: the answer with numbered citations, or suggestions, or topics."""
     if reply.outcome is Outcome.ANSWER and reply.entry is not None:
         embed = discord.Embed(
-            title=_cut(reply.entry.question, _TITLE),
-            description=_cut(reply.entry.answer.strip(), _DESCRIPTION),
+            title=shorten(reply.entry.question, _TITLE),
+            description=shorten(reply.entry.answer.strip(), _DESCRIPTION),
             colour=_COLOUR,
         )
         _add_fields(
@@ -139,14 +140,14 @@ def reply_embed(reply: Reply) -> discord.Embed:
         return _fit(
             discord.Embed(
                 title="Did you mean…",
-                description=_cut(reply.message + "\n\n" + "\n".join(lines), _DESCRIPTION),
+                description=shorten(reply.message + "\n\n" + "\n".join(lines), _DESCRIPTION),
                 colour=_COLOUR,
             )
         )
     topics = "\n".join(f"• **{t.title}** — `/topic {t.id}`" for t in reply.topics)
     return _fit(
         discord.Embed(
-            description=_cut(f"{reply.message}\n\n{topics}", _DESCRIPTION), colour=_COLOUR
+            description=shorten(f"{reply.message}\n\n{topics}", _DESCRIPTION), colour=_COLOUR
         )
     )
 
@@ -166,12 +167,12 @@ def reply_view(reply: Reply) -> discord.ui.View | None:
 def topic_embed(reply: TopicReply) -> tuple[discord.Embed, discord.ui.View | None]:
     """Render a topic lookup: the topic and its questions as buttons, or the topic list."""
     if reply.topic is None:
-        return _fit(discord.Embed(description=_cut(reply.message, _DESCRIPTION), colour=_COLOUR)), (
-            topics_view(reply.alternatives)
-        )
+        return _fit(
+            discord.Embed(description=shorten(reply.message, _DESCRIPTION), colour=_COLOUR)
+        ), (topics_view(reply.alternatives))
     embed = discord.Embed(
-        title=_cut(reply.topic.title, _TITLE),
-        description=_cut(
+        title=shorten(reply.topic.title, _TITLE),
+        description=shorten(
             reply.topic.summary + "\n\n" + "\n".join(f"• {s.question}" for s in reply.entries),
             _DESCRIPTION,
         ),
@@ -194,7 +195,7 @@ def sources_embed(sources: tuple[Source, ...]) -> discord.Embed:
     for i, s in enumerate(sources, 1):
         head = citation_line(i, Citation(s.id, s.title, s.author, s.published, None, s.url))
         sections = "\n".join(f"- {discord.utils.escape_markdown(x)}" for x in s.sections) or "—"
-        embed.add_field(name=_cut(head, _TITLE), value=_cut(sections, _FIELD), inline=False)
+        embed.add_field(name=shorten(head, _TITLE), value=shorten(sections, _FIELD), inline=False)
     return _fit(embed)
 
 
@@ -211,7 +212,7 @@ def _add_fields(embed: discord.Embed, name: str, lines: list[str]) -> None:
     """Add lines as fields of at most 1024 characters, continuing under the same name."""
     chunk = ""
     for line in lines:
-        line = _cut(line, _FIELD)
+        line = shorten(line, _FIELD)
         if chunk and len(chunk) + 1 + len(line) > _FIELD:
             embed.add_field(name=name, value=chunk, inline=False)
             name, chunk = f"{name} (cont.)", line
@@ -225,11 +226,7 @@ def _fit(embed: discord.Embed) -> discord.Embed:
     """Keep the whole embed under Discord's 6000-character total (cut the description)."""
     excess = len(embed) - _TOTAL
     if excess > 0 and embed.description:
-        embed.description = _cut(embed.description, max(1, len(embed.description) - excess))
+        embed.description = shorten(embed.description, max(1, len(embed.description) - excess))
     while len(embed) > _TOTAL and embed.fields:
         embed.remove_field(-1)
     return embed
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import messages
 from bot.models import Source, Topic
 from bot.reply import Citation, Outcome, Reply, Suggestion, TopicReply
+from bot.text import shorten
 
 __all__ = [
     "MAX_MESSAGE",
@@ -23,6 +24,7 @@ __all__ = [
 ]
 
 MAX_MESSAGE = 4096
+_LABEL = 60  # button text Telegram shows without wrapping
 # Callback data: "<kind>:<id>", kind s = suggestion (edit in place), e = entry (new message),
 # t = topic. Ids are slugs of at most 60 characters, so data stays under Telegram's 64 bytes.
 _KINDS = {"s", "e", "t", "f"}  # f = feedback: "f:<id>:1" helpful, "f:<id>:0" not
@@ -81,7 +83,10 @@ def entry_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 def topics_keyboard(topics: tuple[Topic, ...]) -> InlineKeyboardMarkup:
     """One button per topic."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(_label(t.title), callback_data=f"t:{t.id}")] for t in topics]
+        [
+            [InlineKeyboardButton(shorten(t.title, _LABEL), callback_data=f"t:{t.id}")]
+            for t in topics
+        ]
     )
 
 
@@ -163,8 +168,4 @@ def _pieces(block: str, limit: int) -> list[str]:
 
 
 def _button(s: Suggestion, kind: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(_label(s.question), callback_data=f"{kind}:{s.entry_id}")
-
-
-def _label(text: str) -> str:
-    return text if len(text) <= 60 else text[:59] + "…"
+    return InlineKeyboardButton(shorten(s.question, _LABEL), callback_data=f"{kind}:{s.entry_id}")

@@ -14,6 +14,7 @@ __all__ = [
     "STOPWORDS",
     "clean_input",
     "phrasing_key",
+    "shorten",
     "stem",
     "words",
 ]
@@ -153,3 +154,8 @@ def stem(word: str) -> str:
 def phrasing_key(text: str) -> str:
     """Return the comparison key of a phrasing: its words, lower-case, punctuation dropped."""
     return " ".join(words(text))
+
+
+def shorten(text: str, limit: int) -> str:
+    """Return text cut to at most `limit` characters, ending in "…" when it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
