@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from adapters.cli import main
 from tests.conftest import FAQ, MINIMAL
 
 

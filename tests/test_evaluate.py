@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import DEFAULT_DEVSET, main
+from adapters.cli import DEFAULT_DEVSET, main
 from bot.errors import FaqBotError
 from bot.evaluate import evaluate, load_cases
 from bot.service import FaqService

@@ -13,6 +13,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from adapters.console import ConsoleChat
+from adapters.plaintext import render_reply, render_sources, render_topics
+from adapters.platform_settings import configured_secrets
+from adapters.runner import configured_adapters, serve
 from bot.contract import reply_to_json
 from bot.errors import FaqBotError, KnowledgeError
 from bot.evaluate import evaluate, load_cases
@@ -148,8 +152,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _report(service, settings, args.days, as_json=args.json)
     service.qlog = _open_log(settings)
     if command in ("topics", "sources"):
-        from adapters.plaintext import render_sources, render_topics
-
         print(
             render_topics(service.topics())
             if command == "topics"
@@ -157,8 +159,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 0
     if command == "run":
-        from adapters.runner import configured_adapters, serve
-
         adapters = configured_adapters(service)
         if adapters:
             watch = settings.knowledge if settings.watch else None
@@ -168,8 +168,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 if service.qlog is not None:
                     service.qlog.close()
     # "chat", and "run" while no platform adapter is configured.
-    from adapters.console import ConsoleChat
-
     stop = watch_in_thread(service, settings.knowledge) if settings.watch else None
     try:
         ConsoleChat(service).run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
@@ -217,8 +215,6 @@ def _validate(path: Path, settings: Settings) -> int:
 def _ask(service: FaqService, words: list[str], *, as_json: bool) -> int:
     stdin_lines = (line.rstrip("\n") for line in sys.stdin)
     questions: Iterable[str] = stdin_lines if words == ["-"] else [" ".join(words)]
-    from adapters.plaintext import render_reply
-
     for question in questions:
         reply = service.ask(question)
         if as_json:
@@ -254,8 +250,6 @@ def _eval(service: FaqService, path: Path, min_accuracy: float, min_refusal: flo
 
 
 def _secrets() -> list[str]:
-    from adapters.platform_settings import configured_secrets
-
     return configured_secrets()
 
 

@@ -1,7 +1,0 @@
-"""`python -m bot` is `faqbot`."""
-
-import sys
-
-from bot.cli import main
-
-sys.exit(main())
