@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 
 def chat(*lines: str, command: str = "chat") -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "bot", command],
+        [sys.executable, "-m", "adapters", command],
         input="\n".join(lines) + "\n",
         capture_output=True,
         text=True,

@@ -17,7 +17,7 @@ KEYS = {"query", "outcome", "matched", "score", "entry", "sources", "suggestions
 
 def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "adapters", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -57,7 +57,7 @@ def test_report_command_json(tmp_path: Path) -> None:
     _service, qlog = filled_log(tmp_path)
     qlog.close()
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "report", "--days", "1", "--json"],
+        [sys.executable, "-m", "adapters", "report", "--days", "1", "--json"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -39,7 +39,7 @@ async def run_faqbot(env: dict[str, str], *args: str) -> asyncio.subprocess.Proc
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "adapters",
         "--debug",
         *args,
         cwd=ROOT,
