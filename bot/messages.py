@@ -4,20 +4,32 @@ from __future__ import annotations
 
 __all__ = [
     "ALREADY_VOTED",
+    "BUSY",
+    "CHOOSE_TOPIC",
     "COOLDOWN",
+    "DM_FAILED",
     "ERROR",
     "HELP",
     "HELPFUL",
     "LOG_OFF",
+    "MODERATORS_NOT_CONFIGURED",
     "MODERATORS_ONLY",
     "NONE",
     "NOT_TEXT",
+    "PRIVACY_HINT",
+    "PRIVATE_ONLY",
+    "RELOADED",
+    "RELOAD_REJECTED",
+    "SAFETY_OPEN_PRIVATE",
+    "SAFETY_PUBLIC",
     "STALE",
     "SUGGEST",
     "THANKS",
     "TOPIC_FOUND",
+    "TOPIC_NAME_MISSING",
     "TOPIC_NOT_FOUND",
     "UNHELPFUL",
+    "privacy",
 ]
 
 HELP = (
@@ -25,22 +37,72 @@ HELP = (
     "and every answer names the documents it rests on. Ask in your own words, for example "
     '"what happens to the family of someone who escapes?", or browse the topics.'
 )
+PRIVACY_HINT = (
+    "Please do not share names, places or other details that could identify you or anyone "
+    "else. /privacy says what I keep and for how long."
+)
 SUGGEST = "I'm not sure I understood. Did you mean one of these?"
 NONE = (
     "I don't know that one. I can only answer what my FAQ covers, "
     "which is about why North Koreans cannot simply leave. These are my topics:"
 )
+CHOOSE_TOPIC = "Choose a topic:"
 TOPIC_FOUND = "{title}: {summary}"
 TOPIC_NOT_FOUND = 'I have no topic called "{name}". These are the topics:'
+TOPIC_NAME_MISSING = "Which topic? Add its name, for example /topic family. These are the topics:"
 STALE = "That question is no longer in the FAQ; it may have been edited. Please ask again."
 ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
+BUSY = "I'm very busy right now and could not read your message. Please try again in a minute."
 COOLDOWN = "You are asking faster than I can answer here. Please wait {seconds} s and ask again."
 NOT_TEXT = "I can only read text questions. Type your question, or /help."
 HELPFUL = "Helpful"
 UNHELPFUL = "Not helpful"
 THANKS = "Thanks, your feedback was counted."
 ALREADY_VOTED = "You already gave feedback on this answer."
-MODERATORS_ONLY = "Only moderators can do that here."
+MODERATORS_ONLY = "Only the bot's moderators can do that."
+MODERATORS_NOT_CONFIGURED = (
+    "No moderators are configured for this bot, so nobody can do that in chat. The operator "
+    "names them in the settings (TELEGRAM_MODERATOR_IDS, DISCORD_MODERATOR_IDS or "
+    "DISCORD_MODERATOR_ROLE_IDS)."
+)
+PRIVATE_ONLY = (
+    "That shows what other people asked, so I only show it in a private chat with me "
+    "or in a moderator chat."
+)
 LOG_OFF = (
     "The question log is turned off (FAQBOT_LOG_ENABLED=false), so there is nothing to report."
 )
+RELOADED = "FAQ reloaded: {entries} entries, {topics} topics."
+RELOAD_REJECTED = "FAQ edit rejected; still answering from the last good version."
+SAFETY_PUBLIC = "I've answered you privately."
+SAFETY_OPEN_PRIVATE = "Open my private reply"
+DM_FAILED = (
+    "I could not send you a private message. Please write to me directly (a DM) or use /ask."
+)
+
+
+def privacy(*, logging: bool, text: bool, ids: bool, days: float) -> str:
+    """Say in plain words what is stored about people, for how long, and who can read it.
+
+    Args:
+        logging: A question log is kept at all.
+        text: It keeps the text of questions.
+        ids: It keeps user and chat ids.
+        days: How many days rows are kept.
+    """
+    if not logging:
+        kept = "This bot keeps no log of questions."
+    else:
+        what = "your question's text, " if text else ""
+        who = "your user and chat ids, " if ids else "not who you are or where you asked, "
+        kept = (
+            f"To improve the FAQ, this bot logs each question: {what}the time, the platform "
+            f"and which answer it gave; {who}and deletes these rows after {days:g} days. "
+            "Only the bot's operator and the moderators they name can read the log. "
+            "A question asking for personal help with leaving is never stored with its text."
+        )
+    return (
+        f"{kept} Rate limits and feedback votes are kept only as keyed hashes and are "
+        "forgotten within a day. Please do not share names, places or other details that "
+        "could identify you or anyone else."
+    )

@@ -91,7 +91,7 @@ class QuestionLog:
     def record(
         self,
         platform: str,
-        question: str,
+        question: str | None,
         outcome: str,
         entry_id: str | None,
         score: float,
@@ -99,7 +99,7 @@ class QuestionLog:
         user_id: object = None,
         chat_id: object = None,
     ) -> None:
-        """Queue one question (ids are dropped unless storing them was asked for)."""
+        """Queue one question (ids are dropped unless storing them was asked for; None: no text)."""
         keep = self.store_ids
         self._queue.put(
             (

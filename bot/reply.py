@@ -55,6 +55,9 @@ class Reply:
         related: Follow-up entries of the answered entry.
         topics: The topic list, offered when nothing matched.
         is_help: The question was empty and the message is the help text.
+        is_safety: The safety reply: the asker may be at risk. It is never rate-limited,
+            never logged with its text, and in a group it is shown to the asker alone.
+        note: A one-line note to show with the reply (e.g. what the FAQ is about).
     """
 
     query: str
@@ -67,6 +70,8 @@ class Reply:
     related: tuple[Suggestion, ...] = ()
     topics: tuple[Topic, ...] = ()
     is_help: bool = False
+    is_safety: bool = False
+    note: str | None = None
 
     @property
     def matched(self) -> bool:

@@ -1,0 +1,251 @@
+"""The one API every adapter calls: questions, look-ups, buttons, moderator actions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot import messages
+from bot.conversation.actions import Action, Verb
+from bot.conversation.asker import Asker
+from bot.conversation.limits import Kind, Limiter, RatePolicy
+from bot.conversation.moderators import Moderators
+from bot.conversation.results import (
+    Notice,
+    Privately,
+    Report,
+    Result,
+    Show,
+    ShowSources,
+    ShowTopic,
+    ShowTopics,
+)
+from bot.errors import KnowledgeError
+from bot.reply import Reply
+from bot.report import build_report, render_report
+from bot.service import FaqService
+from bot.state import Hasher, MemoryState, SharedState
+
+__all__ = ["SAFETY_PAYLOAD", "Conversation"]
+
+log = logging.getLogger(__name__)
+
+SAFETY_PAYLOAD = "safety"
+_VOTE_MEMORY = 86_400.0  # one vote per person per answer, remembered for a day
+_REPORT_DAYS = 7.0
+
+
+class Conversation:
+    """Decides everything a user could notice, the same way on every platform.
+
+    Adapters translate a platform event into one call here, passing who asked and
+    where (`Asker`), and render the `Result`. Questions are matched off the event loop.
+    """
+
+    def __init__(
+        self,
+        service: FaqService,
+        *,
+        moderators: Moderators | None = None,
+        policy: RatePolicy | None = None,
+        state: SharedState | None = None,
+        hasher: Hasher | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Create the conversation layer around a service.
+
+        Args:
+            service: Matching and the knowledge base (its `qlog` is the question log).
+            moderators: Who may reload and read reports (default: nobody).
+            policy: Rate-limit budgets.
+            state: Where buckets and vote marks live (default: this process's memory).
+            hasher: Turns identifiers into keyed hashes before they are kept.
+            clock: Wall-clock seconds (buckets may be shared by several processes).
+        """
+        self.service = service
+        self.moderators = moderators or Moderators()
+        self.state = state or MemoryState()
+        self.hash = hasher or Hasher()
+        self.limiter = Limiter(policy or RatePolicy(), self.state, self.hash)
+        self._clock = clock
+
+    # --- questions ----------------------------------------------------------------------
+
+    async def ask(self, who: Asker, text: str) -> Result:
+        """Answer a free-text question (a DM, a mention, /ask, a console line)."""
+        reply = await asyncio.to_thread(self.service.ask, text)
+        if reply.is_safety:
+            # Never rate-limited, never stored with its text, never shown to a group.
+            self._log(who, reply, keep_text=False)
+            if who.private or who.local:
+                return Show(reply)
+            return Privately(Show(reply), messages.SAFETY_PUBLIC, SAFETY_PAYLOAD)
+        refused = await self.limiter.check(who, Kind.QUESTION, self._clock())
+        if refused is not None:
+            return refused
+        if not reply.is_help:
+            self._log(who, reply, keep_text=True)
+        return Show(reply)
+
+    async def search(self, text: str, limit: int = 10) -> tuple[Reply, ...]:
+        """Answers matching a text, for inline search (safety questions list nothing)."""
+        return await asyncio.to_thread(self.service.search, text, limit)
+
+    async def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
+        """Topics and questions for a partly typed name (slash-command autocomplete)."""
+        return await asyncio.to_thread(self.service.complete, text, limit)
+
+    # --- look-ups -----------------------------------------------------------------------
+
+    async def start(self, who: Asker, payload: str = "") -> Result:
+        """/start, possibly with a deep-link payload (the private half of a safety reply)."""
+        if payload == SAFETY_PAYLOAD:
+            shown = self.service.show(SAFETY_PAYLOAD)
+            if shown is not None:
+                return Show(shown)
+        return await self.help(who)
+
+    async def help(self, who: Asker) -> Result:
+        """Say what the bot does, with the topics as choices."""
+        return await self._click(who) or ShowTopics(
+            f"{messages.HELP}\n\n{messages.PRIVACY_HINT}", self.service.topics()
+        )
+
+    async def privacy(self, who: Asker) -> Result:
+        """Say what the bot stores about people, for how long, and who can read it."""
+        qlog = self.service.qlog
+        text = messages.privacy(
+            logging=qlog is not None,
+            text=qlog is not None and qlog.store_text,
+            ids=qlog is not None and qlog.store_ids,
+            days=qlog.retention_days if qlog is not None else 0.0,
+        )
+        return await self._click(who) or Notice(text)
+
+    async def topics(self, who: Asker) -> Result:
+        """List every topic, as choices."""
+        return await self._click(who) or ShowTopics(messages.CHOOSE_TOPIC, self.service.topics())
+
+    async def topic(self, who: Asker, name: str) -> Result:
+        """Show a topic found by id, title or a typo; "entry:ID" (autocomplete) opens an entry."""
+        refused = await self._click(who)
+        if refused is not None:
+            return refused
+        if name.startswith("entry:"):
+            shown = self.service.show(name.removeprefix("entry:"))
+            if shown is not None:
+                return Show(shown)
+        if not name.strip():
+            return ShowTopics(messages.TOPIC_NAME_MISSING, self.service.topics())
+        return ShowTopic(self.service.topic(name))
+
+    async def sources(self, who: Asker) -> Result:
+        """List the documents answers cite."""
+        return await self._click(who) or ShowSources(self.service.sources())
+
+    async def click(self, who: Asker, data: str | None, *, message_key: str = "") -> Result:
+        """Handle a button: open an entry, a picked suggestion or a topic, or count feedback.
+
+        Args:
+            who: Who clicked.
+            data: The button's action string (see `bot.conversation.actions`).
+            message_key: Identifies the message the button is on (one vote per answer).
+        """
+        action = Action.parse(data)
+        if action is None:  # forged, or from a version of the bot that is gone
+            return Notice(messages.STALE, private=True)
+        refused = await self._click(who)
+        if refused is not None:
+            return refused
+        if action.verb is Verb.TOPIC:
+            if self.service.kb.topic(action.target) is None:
+                return Notice(messages.STALE, private=True)
+            return ShowTopic(self.service.topic(action.target))
+        shown = self.service.show(action.target)
+        if shown is None or shown.entry is None:
+            return Notice(messages.STALE, private=True)
+        if action.verb is Verb.FEEDBACK:
+            return await self._vote(who, shown.entry.id, bool(action.helpful), message_key)
+        return Show(shown, replace=action.verb is Verb.SUGGESTION)
+
+    # --- moderators ---------------------------------------------------------------------
+
+    async def reload(self, who: Asker) -> Result:
+        """Reload the FAQ now and say how it went (moderators only, with a cooldown)."""
+        refused = self._moderator_only(who)
+        if refused is not None:
+            return refused
+        limited = await self.limiter.check(who, Kind.RELOAD, self._clock())
+        if limited is not None:
+            return limited
+        text, _ok = await asyncio.to_thread(self.reload_and_describe)
+        return Notice(text, private=True)
+
+    async def unanswered(self, who: Asker) -> Result:
+        """Report what people asked that the FAQ missed (moderators only, in private only)."""
+        refused = self._moderator_only(who)
+        if refused is not None:
+            return refused
+        if not self.moderators.is_private_place(who):
+            return Notice(messages.PRIVATE_ONLY, private=True)
+        qlog = self.service.qlog
+        if qlog is None:
+            return Notice(messages.LOG_OFF, private=True)
+        report = await asyncio.to_thread(build_report, self.service, qlog, _REPORT_DAYS)
+        return Report(render_report(report, limit=10))
+
+    def reload_and_describe(self) -> tuple[str, bool]:
+        """Reload (blocking) and describe the result for chat: file names, never full paths."""
+        try:
+            kb = self.service.reload()
+        except KnowledgeError as exc:
+            for issue in exc.issues:
+                log.error("reload rejected: %s", issue)
+            lines = [f"{Path(i.path).name}:{i.line}: {i.message}" for i in exc.issues]
+            return "\n".join([messages.RELOAD_REJECTED, *lines]), False
+        text = messages.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics))
+        log.warning("%s", text)
+        return text, True
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _moderator_only(self, who: Asker) -> Notice | None:
+        if self.moderators.is_moderator(who):
+            return None
+        if not self.moderators.configured(who.platform):
+            return Notice(messages.MODERATORS_NOT_CONFIGURED, private=True)
+        return Notice(messages.MODERATORS_ONLY, private=True)
+
+    async def _click(self, who: Asker) -> Result | None:
+        return await self.limiter.check(who, Kind.CLICK, self._clock())
+
+    async def _vote(self, who: Asker, entry_id: str, helpful: bool, message_key: str) -> Result:
+        key = self.hash(who.platform, "vote", who.person, message_key or entry_id)
+        if not await self.state.first(key, _VOTE_MEMORY, self._clock()):
+            return Notice(messages.ALREADY_VOTED, private=True)
+        if self.service.qlog is not None:
+            self.service.qlog.feedback(entry_id, helpful)
+        return Notice(messages.THANKS, private=True)
+
+    def _log(self, who: Asker, reply: Reply, *, keep_text: bool) -> None:
+        entry = reply.entry.id if reply.entry else None
+        # One line per question for operators: never the text, never who asked.
+        log.info("%s: %s %s %.2f", who.platform, reply.outcome.value, entry or "-", reply.score)
+        qlog = self.service.qlog
+        if qlog is None:
+            return
+        try:
+            qlog.record(
+                who.platform,
+                reply.query if keep_text else None,
+                reply.outcome.value,
+                entry,
+                reply.score,
+                user_id=who.user_id,
+                chat_id=who.chat_id,
+            )
+        except Exception:  # the log must never cost a reply
+            log.exception("question log: could not queue a row")
