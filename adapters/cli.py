@@ -13,11 +13,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from adapters.console import ConsoleChat
+from adapters.console import ConsoleChat, PromptSafeHandler, terminal_width
 from adapters.plaintext import render_reply, render_sources, render_topics
 from adapters.platform_settings import configured_secrets
-from adapters.runner import configured_adapters, serve
+from adapters.runner import configured_adapters, configured_moderators, serve
 from bot.contract import reply_to_json
+from bot.conversation import Conversation
 from bot.errors import FaqBotError, KnowledgeError
 from bot.evaluate import evaluate, load_cases
 from bot.loader import load_knowledge
@@ -26,6 +27,7 @@ from bot.qlog import QuestionLog
 from bot.report import build_report, render_report
 from bot.service import FaqService, Thresholds
 from bot.settings import Settings
+from bot.state import Hasher
 from bot.watch import watch_in_thread
 
 __all__ = ["build_parser", "main"]
@@ -150,7 +152,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _eval(service, args.cases, args.min_accuracy, args.min_refusal)
     if command == "report":
         return _report(service, settings, args.days, as_json=args.json)
-    service.qlog = _open_log(settings)
     if command in ("topics", "sources"):
         print(
             render_topics(service.topics())
@@ -158,24 +159,43 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             else render_sources(service.sources())
         )
         return 0
-    if command == "run":
-        adapters = configured_adapters(service)
-        if adapters:
-            watch = settings.knowledge if settings.watch else None
-            try:
-                return asyncio.run(serve(adapters, service=service, watch=watch))
-            finally:
-                if service.qlog is not None:
-                    service.qlog.close()
-    # "chat", and "run" while no platform adapter is configured.
-    stop = watch_in_thread(service, settings.knowledge) if settings.watch else None
+    service.qlog = _open_log(settings)
+    conversation = Conversation(
+        service,
+        moderators=configured_moderators(),
+        policy=settings.rate_policy(),
+        hasher=Hasher(settings.hash_secret.get_secret_value().encode())
+        if settings.hash_secret
+        else None,
+    )
     try:
-        ConsoleChat(service).run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+        if command == "run":
+            adapters = configured_adapters(conversation)
+            if adapters:
+                watch = settings.knowledge if settings.watch else None
+                return asyncio.run(serve(adapters, conversation=conversation, watch=watch))
+        # "chat", and "run" while no platform adapter is configured.
+        return _chat(conversation, settings)
     finally:
-        if stop is not None:
-            stop.set()
         if service.qlog is not None:
             service.qlog.close()
+
+
+def _chat(conversation: Conversation, settings: Settings) -> int:
+    interactive = sys.stdin.isatty()
+    if interactive:  # reload messages go above the prompt, not over it
+        handler = PromptSafeHandler(sys.stderr)
+        handler.setFormatter(logging.getLogger().handlers[0].formatter)
+        logging.getLogger().handlers[:] = [handler]
+    watching = settings.watch
+    stop = watch_in_thread(conversation.service, settings.knowledge) if watching else None
+    chat = ConsoleChat(conversation, width=terminal_width() if interactive else None)
+    try:
+        chat.run(sys.stdin, sys.stdout, interactive=interactive)
+    finally:
+        chat.close()
+        if stop is not None:
+            stop.set()
     return 0
 
 
@@ -220,7 +240,7 @@ def _ask(service: FaqService, words: list[str], *, as_json: bool) -> int:
         if as_json:
             print(json.dumps(reply_to_json(reply), ensure_ascii=False), flush=True)
         else:
-            print(render_reply(reply)[0] + "\n", flush=True)
+            print(render_reply(reply, hint=False)[0] + "\n", flush=True)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The Discord adapter: discord.py slash commands, mentions and DMs, rendering core replies."""
+"""The Discord adapter: discord.py events in, conversation results rendered out."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import discord
@@ -14,24 +14,31 @@ import yarl
 from discord import app_commands
 
 from adapters.discord_render import (
-    EntryButton,
-    FeedbackButton,
-    TopicButton,
+    ActionButton,
+    md,
     reply_embed,
     reply_view,
     sources_embed,
     topic_embed,
     topics_view,
 )
+from adapters.discord_retry import install_retries
 from adapters.platform_settings import DiscordSettings
 from bot import messages
-from bot.cooldown import Cooldown
-from bot.reply import Reply
-from bot.report import build_report, render_report
-from bot.service import FaqService
+from bot.conversation import (
+    Asker,
+    Conversation,
+    Notice,
+    Privately,
+    Report,
+    Result,
+    Show,
+    ShowSources,
+    ShowTopic,
+    ShowTopics,
+    Silence,
+)
 from bot.text import shorten
-from bot.votes import VoteBox
-from bot.watch import reload_once
 
 __all__ = ["DiscordBot"]
 
@@ -39,24 +46,25 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _NO_PINGS = discord.AllowedMentions.none()
 _DEFER_AFTER = 2.0  # seconds: Discord wants a response within 3
-# User, role and channel mentions and @everyone/@here are markup, not part of the question.
+_MESSAGE = 2000
+_PLATFORM = "discord"
 # This bot never joins voice: skip discord.py's warnings about missing voice libraries.
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
+# User, role and channel mentions and @everyone/@here are markup, not part of the question.
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+_EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
 
 
 class DiscordBot:
-    """Wires a FaqService into a discord.py client with an app-command tree."""
+    """Wires the conversation layer into a discord.py client with an app-command tree."""
 
-    def __init__(self, service: FaqService, settings: DiscordSettings) -> None:
+    def __init__(self, conversation: Conversation, settings: DiscordSettings) -> None:
         """Build the client; nothing touches the network until `start`."""
         if settings.bot_token is None:
             raise ValueError("DISCORD_BOT_TOKEN is not set")
-        self.service = service
+        self.conversation = conversation
         self.settings = settings
-        self.cooldown = Cooldown(settings.user_cooldown_seconds)
-        self.votes = VoteBox()
         if settings.api_base_url:  # a proxy or a test server instead of discord.com
             discord.http.Route.BASE = settings.api_base_url.rstrip("/")
         if settings.gateway_url:
@@ -71,14 +79,25 @@ class DiscordBot:
         self.client: discord.Client = cls(
             self, intents=intents, allowed_mentions=_NO_PINGS, **extra
         )
-        self.tree = app_commands.CommandTree(self.client)
+        install_retries(self.client)
+        self.tree = app_commands.CommandTree(self.client, allowed_contexts=_EVERYWHERE)
         self.tree.on_error = self.on_command_error  # type: ignore[method-assign]
         self._register_commands()
         self._task: asyncio.Task[None] | None = None
 
+    # --- lifecycle --------------------------------------------------------------------
+
     async def start(self) -> None:
-        """Log in (raises on a bad token), then run the gateway connection in the background."""
-        await self.client.login(self.settings.bot_token.get_secret_value())  # type: ignore[union-attr]
+        """Log in (raises on a bad token), then run the gateway connection in the background.
+
+        A failed login closes the client again, so no session or socket is left open.
+        """
+        token = self.settings.bot_token.get_secret_value()  # type: ignore[union-attr]
+        try:
+            await self.client.login(token)
+        except BaseException:
+            await self.client.close()
+            raise
         self._task = asyncio.create_task(self.client.connect(reconnect=True))
         self._task.add_done_callback(_log_end)
 
@@ -91,7 +110,7 @@ class DiscordBot:
 
     async def setup_hook(self) -> None:
         """Register persistent buttons and sync the commands (never in on_ready)."""
-        self.client.add_dynamic_items(EntryButton, TopicButton, FeedbackButton)
+        self.client.add_dynamic_items(ActionButton)
         if self.settings.guild_id:
             guild = discord.Object(id=self.settings.guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -100,10 +119,36 @@ class DiscordBot:
             synced = await self.tree.sync()
         log.info("discord: synced %d commands", len(synced))
 
+    async def notify_moderators(self, text: str) -> None:
+        """Post a notice in every configured moderator channel."""
+        for channel_id in self.settings.moderator_channel_ids:
+            try:
+                channel = self.client.get_partial_messageable(channel_id)
+                await channel.send(shorten(text, _MESSAGE), allowed_mentions=_NO_PINGS)
+            except discord.DiscordException as exc:
+                log.warning("discord: could not notify a moderator channel: %s", exc)
+
+    # --- who may use the bot -------------------------------------------------------------
+
+    def allowed(self, guild_id: int | None) -> bool:
+        """Whether the bot serves this server (DMs are always served)."""
+        allowed = self.settings.allowed_guild_ids
+        return guild_id is None or allowed is None or guild_id in allowed
+
+    async def leave_unless_allowed(self, guild: discord.Guild) -> None:
+        """Leave a server outside DISCORD_ALLOWED_GUILD_IDS."""
+        if self.allowed(guild.id):
+            return
+        log.warning("discord: leaving a server that is not in DISCORD_ALLOWED_GUILD_IDS")
+        try:
+            await guild.leave()
+        except discord.DiscordException as exc:
+            log.warning("discord: could not leave a server: %s", exc)
+
     # --- slash commands: the docstring is the description users see -------------------
 
     def _register_commands(self) -> None:
-        tree, service = self.tree, self.service
+        tree, conv = self.tree, self.conversation
 
         @tree.command(name="ask")
         @app_commands.describe(question="Your question, in your own words")
@@ -111,20 +156,8 @@ class DiscordBot:
             interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]
         ) -> None:
             """Ask why North Koreans cannot simply leave; answers cite their sources."""
-            verdict = self.cooldown.check(f"u{interaction.user.id}")
-            if not verdict.allowed:
-                await interaction.response.send_message(verdict.notice or "", ephemeral=True)
-                return
-            reply = await self._in_time(
-                interaction,
-                lambda: service.ask(
-                    question,
-                    platform="discord",
-                    user_id=interaction.user.id,
-                    chat_id=interaction.channel_id,
-                ),
-            )
-            await self._send_reply(interaction, reply)
+            result = await self._in_time(interaction, conv.ask(_asker(interaction), question))
+            await self._respond(interaction, result)
 
         @tree.command(name="topic")
         @app_commands.describe(name="A topic or a question; start typing to see choices")
@@ -132,13 +165,7 @@ class DiscordBot:
             interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]
         ) -> None:
             """Show the questions of one topic."""
-            if name.startswith("entry:"):
-                reply = service.show(name.removeprefix("entry:"))
-                if reply is not None:
-                    await self._send_reply(interaction, reply)
-                    return
-            embed, view = topic_embed(service.topic(name))
-            await _respond(interaction, embed=embed, view=view)
+            await self._respond(interaction, await conv.topic(_asker(interaction), name))
 
         @topic.autocomplete("name")
         async def topic_choices(
@@ -147,47 +174,38 @@ class DiscordBot:
         ) -> list[app_commands.Choice[str]]:
             return [
                 app_commands.Choice(name=shorten(label, 100), value=value[:100])
-                for label, value in service.complete(current[:100], limit=25)
+                for label, value in await conv.complete(current[:100], limit=25)
             ]
 
         @tree.command(name="topics")
         async def topics(interaction: discord.Interaction) -> None:
             """List the topics."""
-            await _respond(
-                interaction, content="Choose a topic:", view=topics_view(service.topics())
-            )
-
-        @tree.command(name="reload")
-        @app_commands.guild_only()
-        async def reload(interaction: discord.Interaction) -> None:
-            """Reload the FAQ file now and show the validation result (moderators)."""
-            if not _moderator(interaction):
-                await interaction.response.send_message(messages.MODERATORS_ONLY, ephemeral=True)
-                return
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            text, _ok = await reload_once(service)
-            await interaction.followup.send(shorten(text, 2000), ephemeral=True)
-
-        @tree.command(name="unanswered")
-        @app_commands.guild_only()
-        async def unanswered(interaction: discord.Interaction) -> None:
-            """Show what people asked that the FAQ could not answer (moderators)."""
-            if not _moderator(interaction):
-                await interaction.response.send_message(messages.MODERATORS_ONLY, ephemeral=True)
-                return
-            qlog = service.qlog
-            if qlog is None:
-                await interaction.response.send_message(messages.LOG_OFF, ephemeral=True)
-                return
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            report = await asyncio.to_thread(lambda: build_report(service, qlog, 7.0))
-            text = discord.utils.escape_markdown(render_report(report, limit=10))
-            await interaction.followup.send(shorten(text, 2000), ephemeral=True)
+            await self._respond(interaction, await conv.topics(_asker(interaction)))
 
         @tree.command(name="sources")
         async def sources(interaction: discord.Interaction) -> None:
             """List the documents the answers cite."""
-            await _respond(interaction, embed=sources_embed(service.sources()))
+            await self._respond(interaction, await conv.sources(_asker(interaction)))
+
+        @tree.command(name="privacy")
+        async def privacy(interaction: discord.Interaction) -> None:
+            """Show what this bot keeps about you, for how long, and who can read it."""
+            await self._respond(interaction, await conv.privacy(_asker(interaction)))
+
+        @tree.command(name="help")
+        async def help_(interaction: discord.Interaction) -> None:
+            """Show how to use this bot."""
+            await self._respond(interaction, await conv.help(_asker(interaction)))
+
+        @tree.command(name="reload")
+        async def reload(interaction: discord.Interaction) -> None:
+            """Reload the FAQ file now and show the validation result (moderators)."""
+            await self._respond(interaction, await conv.reload(_asker(interaction)))
+
+        @tree.command(name="unanswered")
+        async def unanswered(interaction: discord.Interaction) -> None:
+            """Show what people asked that the FAQ could not answer (moderators)."""
+            await self._respond(interaction, await conv.unanswered(_asker(interaction)))
 
     # --- events -----------------------------------------------------------------------
 
@@ -199,86 +217,119 @@ class DiscordBot:
         is_dm = isinstance(message.channel, discord.DMChannel)
         if not is_dm and me not in message.mentions:
             return
-        question = _MENTION.sub(" ", message.content).strip()
-        verdict = self.cooldown.check(f"u{message.author.id}")
-        if not verdict.allowed:
-            if verdict.notice and not verdict.repeated:
-                await message.reply(verdict.notice, allowed_mentions=_NO_PINGS)
+        if not self.allowed(message.guild.id if message.guild else None):
             return
-        reply = self.service.ask(
-            question, platform="discord", user_id=message.author.id, chat_id=message.channel.id
+        who = Asker(
+            _PLATFORM,
+            user_id=str(message.author.id),
+            chat_id=str(message.channel.id),
+            private=is_dm,
+            guild_id=str(message.guild.id) if message.guild else None,
+            role_ids=_roles(message.author),
         )
-        view = reply_view(reply)
-        kwargs: dict[str, Any] = {"embed": reply_embed(reply), "allowed_mentions": _NO_PINGS}
-        if view is not None:
-            kwargs["view"] = view
-        await message.reply(**kwargs)
+        question = _MENTION.sub(" ", message.content).strip()
+        result = await self.conversation.ask(who, question)
+        try:
+            await self._reply(message, result)
+        except discord.DiscordException as exc:  # retries are spent: one line, then apologise
+            log.error("discord: could not answer a message: %s", type(exc).__name__)
+            log.debug("discord: reply failure", exc_info=True)
+            with contextlib.suppress(discord.DiscordException):
+                await message.reply(messages.ERROR, allowed_mentions=_NO_PINGS)
 
-    async def on_button(
-        self, interaction: discord.Interaction, item: EntryButton | TopicButton | FeedbackButton
-    ) -> None:
-        """Show what an entry or topic button points at, or count feedback."""
-        if isinstance(item, FeedbackButton):
-            if self.service.kb.entry(item.entry_id) is None:
-                await interaction.response.send_message(messages.STALE, ephemeral=True)
-                return
-            message_id = interaction.message.id if interaction.message else 0
-            if not self.votes.first(f"dc{interaction.user.id}", str(message_id)):
-                await interaction.response.send_message(messages.ALREADY_VOTED, ephemeral=True)
-                return
-            if self.service.qlog is not None:
-                self.service.qlog.feedback(item.entry_id, item.helpful)
-            await interaction.response.send_message(messages.THANKS, ephemeral=True)
-            return
-        if isinstance(item, TopicButton):
-            found = next((t for t in self.service.topics() if t.id == item.topic_id), None)
-            if found is None:
-                await interaction.response.send_message(messages.STALE, ephemeral=True)
-                return
-            embed, view = topic_embed(self.service.topic(found.id))
-            await _respond(interaction, embed=embed, view=view)
-            return
-        reply = self.service.show(item.entry_id)
-        if reply is None:
-            await interaction.response.send_message(messages.STALE, ephemeral=True)
-            return
-        await self._send_reply(interaction, reply)
-
-    async def notify_moderators(self, text: str) -> None:
-        """Post a notice in every configured moderator channel."""
-        for channel_id in self.settings.moderator_channel_ids:
-            try:
-                channel = self.client.get_partial_messageable(channel_id)
-                await channel.send(shorten(text, 2000), allowed_mentions=_NO_PINGS)
-            except Exception:
-                log.warning("discord: could not notify moderator channel", exc_info=True)
+    async def on_button(self, interaction: discord.Interaction, item: ActionButton) -> None:
+        """Handle a click on one of our buttons."""
+        message_key = str(interaction.message.id) if interaction.message else ""
+        result = await self.conversation.click(
+            _asker(interaction), item.data, message_key=message_key
+        )
+        await self._respond(interaction, result, component=True)
 
     async def on_command_error(
         self,
         interaction: discord.Interaction,
         error: app_commands.AppCommandError,
     ) -> None:
-        """Log the failure with its traceback; tell the user privately, without internals."""
-        log.error("discord: command failed", exc_info=error)
-        with contextlib.suppress(discord.HTTPException):
+        """Log the failure in one line (traceback at debug level); tell the user privately."""
+        cause = getattr(error, "original", error)
+        log.error("discord: /%s failed: %s", _command_name(interaction), type(cause).__name__)
+        log.debug("discord: command failure", exc_info=error)
+        with contextlib.suppress(discord.DiscordException):
             if interaction.response.is_done():
                 await interaction.followup.send(messages.ERROR, ephemeral=True)
             else:
                 await interaction.response.send_message(messages.ERROR, ephemeral=True)
 
-    # --- helpers ----------------------------------------------------------------------
+    # --- rendering ----------------------------------------------------------------------
 
-    async def _in_time(self, interaction: discord.Interaction, work: Callable[[], _T]) -> _T:
-        """Run work off the loop; defer the interaction if it is not done within 2 s."""
-        task = asyncio.ensure_future(asyncio.to_thread(work))
+    async def _respond(
+        self, interaction: discord.Interaction, result: Result, *, component: bool = False
+    ) -> None:
+        """Render a result as the answer to an interaction (ephemeral where private)."""
+        if isinstance(result, Silence):
+            if component:
+                await interaction.response.defer()
+            else:
+                await _send(interaction, content=messages.SLOW_DOWN, ephemeral=True)
+        elif isinstance(result, Notice):
+            await _send(
+                interaction, content=shorten(result.text, _MESSAGE), ephemeral=result.private
+            )
+        elif isinstance(result, Privately):
+            await self._respond_show(interaction, result.inner, ephemeral=True)
+        elif isinstance(result, Show):
+            await self._respond_show(interaction, result, ephemeral=False)
+        elif isinstance(result, ShowTopic):
+            embed, view = topic_embed(result.topic)
+            await _send(interaction, embed=embed, view=view)
+        elif isinstance(result, ShowTopics):
+            await _send(interaction, content=md(result.message), view=topics_view(result.topics))
+        elif isinstance(result, ShowSources):
+            await _send(interaction, embed=sources_embed(result.sources))
+        elif isinstance(result, Report):
+            for chunk in _chunks(md(result.text)):
+                await _send(interaction, content=chunk, ephemeral=True)
+
+    async def _respond_show(
+        self, interaction: discord.Interaction, result: Show, *, ephemeral: bool
+    ) -> None:
+        if result.replace and interaction.message is not None and not ephemeral:
+            with contextlib.suppress(discord.DiscordException):
+                await interaction.response.edit_message(
+                    embed=reply_embed(result.reply), view=reply_view(result.reply)
+                )
+                return
+        view = reply_view(result.reply)
+        await _send(interaction, embed=reply_embed(result.reply), view=view, ephemeral=ephemeral)
+
+    async def _reply(self, message: discord.Message, result: Result) -> None:
+        """Render a result as a reply to a message (a DM or a mention)."""
+        if isinstance(result, Silence):
+            return
+        if isinstance(result, Privately):
+            try:
+                await message.author.send(**_show_kwargs(result.inner))
+            except discord.DiscordException:  # DMs closed: say so, still without details
+                await message.reply(messages.DM_FAILED, allowed_mentions=_NO_PINGS)
+                return
+            await message.channel.send(result.public, allowed_mentions=_NO_PINGS)
+        elif isinstance(result, Show):
+            await message.reply(**_show_kwargs(result))
+        elif isinstance(result, Notice):
+            await message.reply(shorten(result.text, _MESSAGE), allowed_mentions=_NO_PINGS)
+        elif isinstance(result, Report):
+            for chunk in _chunks(md(result.text)):
+                await message.channel.send(chunk, allowed_mentions=_NO_PINGS)
+        else:  # topic and source look-ups are slash commands, not mentions
+            log.debug("discord: nothing to render for %s", type(result).__name__)
+
+    async def _in_time(self, interaction: discord.Interaction, work: Awaitable[_T]) -> _T:
+        """Await work; defer the interaction if it is not done within 2 s."""
+        task = asyncio.ensure_future(work)
         done, _ = await asyncio.wait({task}, timeout=_DEFER_AFTER)
         if not done:
             await interaction.response.defer(thinking=True)
         return await task
-
-    async def _send_reply(self, interaction: discord.Interaction, reply: Reply) -> None:
-        view = reply_view(reply)
-        await _respond(interaction, embed=reply_embed(reply), view=view)
 
 
 class _Client(discord.Client):
@@ -289,22 +340,59 @@ class _Client(discord.Client):
     async def setup_hook(self) -> None:
         await self.bot.setup_hook()
 
+    async def on_ready(self) -> None:
+        for guild in list(self.guilds):
+            await self.bot.leave_unless_allowed(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.bot.leave_unless_allowed(guild)
+
     async def on_message(self, message: discord.Message) -> None:
         await self.bot.on_message(message)
 
     async def on_faq_button(self, interaction: discord.Interaction, item: Any) -> None:
-        await self.bot.on_button(interaction, item)
+        if self.bot.allowed(interaction.guild_id):
+            await self.bot.on_button(interaction, item)
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
-        log.error("discord: error in %s", event_method, exc_info=True)
+        log.error("discord: error in %s", event_method)
+        log.debug("discord: event failure", exc_info=True)
 
 
 class _ShardedClient(_Client, discord.AutoShardedClient):
     pass
 
 
-async def _respond(interaction: discord.Interaction, **kwargs: Any) -> None:
-    """Send the first response, or a follow-up once the interaction was deferred."""
+def _asker(interaction: discord.Interaction) -> Asker:
+    """Who clicked or typed a command, and where; ephemeral answers make it private-capable."""
+    return Asker(
+        _PLATFORM,
+        user_id=str(interaction.user.id),
+        chat_id=str(interaction.channel_id) if interaction.channel_id else None,
+        private=interaction.guild_id is None,
+        whisper=True,
+        guild_id=str(interaction.guild_id) if interaction.guild_id else None,
+        role_ids=_roles(interaction.user),
+    )
+
+
+def _roles(user: discord.abc.User) -> frozenset[str]:
+    # The role ids Discord sent with the member, even when that server's roles are not
+    # cached (Member.roles resolves ids through the cache and drops unknown ones).
+    ids = getattr(user, "_roles", None) or ()
+    return frozenset(str(r) for r in ids)
+
+
+def _show_kwargs(result: Show) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"embed": reply_embed(result.reply), "allowed_mentions": _NO_PINGS}
+    view = reply_view(result.reply)
+    if view is not None:
+        kwargs["view"] = view
+    return kwargs
+
+
+async def _send(interaction: discord.Interaction, **kwargs: Any) -> None:
+    """Send the first response, or a follow-up once the interaction was answered or deferred."""
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     kwargs["allowed_mentions"] = _NO_PINGS
     if interaction.response.is_done():
@@ -313,12 +401,23 @@ async def _respond(interaction: discord.Interaction, **kwargs: Any) -> None:
         await interaction.response.send_message(**kwargs)
 
 
-def _moderator(interaction: discord.Interaction) -> bool:
-    """Manage Server permission in this guild (checked in code, not only by Discord)."""
-    perms = interaction.permissions
-    return interaction.guild_id is not None and (perms.manage_guild or perms.administrator)
+def _chunks(text: str) -> list[str]:
+    out, current = [], ""
+    for line in text.splitlines():
+        line = shorten(line, _MESSAGE)
+        if current and len(current) + 1 + len(line) > _MESSAGE:
+            out.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    return [*out, current] if current else out
+
+
+def _command_name(interaction: discord.Interaction) -> str:
+    command = interaction.command
+    return command.name if command is not None else "?"
 
 
 def _log_end(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.error("discord: connection ended: %s", task.exception())
+        log.error("discord: connection ended: %s", type(task.exception()).__name__)

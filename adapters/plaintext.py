@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.models import Source, Topic
-from bot.reply import Citation, Outcome, Reply, TopicReply
+from bot.reply import Citation, Outcome, Reply, TopicReply, citation_of
 
 __all__ = ["render_citation", "render_reply", "render_sources", "render_topic", "render_topics"]
 
@@ -23,8 +23,12 @@ def render_citation(c: Citation) -> str:
     return text
 
 
-def render_reply(reply: Reply) -> tuple[str, list[str]]:
+def render_reply(reply: Reply, *, hint: bool = True) -> tuple[str, list[str]]:
     """Render a reply as text.
+
+    Args:
+        reply: The core's reply.
+        hint: End with "type a number" when choices are offered (a chat, not a one-shot).
 
     Returns:
         The text and the entry ids offered as numbered choices, in order
@@ -47,8 +51,10 @@ def render_reply(reply: Reply) -> tuple[str, list[str]]:
             lines.append(f"  {len(choices)}. {s.question}")
     else:
         lines.append(reply.message)
+        if reply.note:
+            lines.append(reply.note)
         lines += [f"  - {t.title} (/topic {t.id})" for t in reply.topics]
-    if choices:
+    if choices and hint:
         lines += ["", "Type a number to see that answer."]
     return "\n".join(lines), choices
 
@@ -75,8 +81,6 @@ def render_sources(sources: tuple[Source, ...]) -> str:
     """Render the source list with their sections."""
     lines = []
     for i, s in enumerate(sources, 1):
-        lines.append(
-            f"[{i}] {render_citation(Citation(s.id, s.title, s.author, s.published, None, s.url))}"
-        )
+        lines.append(f"[{i}] {render_citation(citation_of(s, None))}")
         lines += [f"      - {section}" for section in s.sections]
     return "\n".join(lines)

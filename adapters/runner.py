@@ -1,4 +1,4 @@
-"""Run every configured platform adapter in one asyncio process."""
+"""Run every configured platform adapter in one asyncio process (the composition root)."""
 
 from __future__ import annotations
 
@@ -10,40 +10,56 @@ from pathlib import Path
 from typing import Protocol
 
 from adapters.platform_settings import DiscordSettings, TelegramSettings
-from bot.service import FaqService
+from bot.conversation import Conversation, Moderators
 from bot.watch import watch_knowledge
 
-__all__ = ["Adapter", "configured_adapters", "serve"]
+__all__ = ["Adapter", "configured_adapters", "configured_moderators", "serve"]
 
 log = logging.getLogger(__name__)
 
 
 class Adapter(Protocol):
-    """What the runner needs from a platform adapter."""
+    """What the runner needs from a platform adapter: its whole life."""
 
     async def start(self) -> None:
-        """Connect and begin answering."""
+        """Connect and begin answering; on failure, leave nothing open and raise."""
 
     async def stop(self) -> None:
-        """Finish replies in flight and disconnect."""
+        """Finish replies in flight (within a grace period) and disconnect."""
 
     async def notify_moderators(self, text: str) -> None:
         """Tell the configured moderator chats or channels (if any)."""
 
 
-def configured_adapters(service: FaqService) -> list[tuple[str, Adapter]]:
+def configured_moderators(
+    telegram: TelegramSettings | None = None, discord: DiscordSettings | None = None
+) -> Moderators:
+    """Return the moderators the platform settings name (see `.env.example`)."""
+    telegram = telegram or TelegramSettings()
+    discord = discord or DiscordSettings()
+    return Moderators.of(
+        "telegram", users=telegram.moderator_ids, chats=telegram.moderator_chat_ids
+    ) | Moderators.of(
+        "discord",
+        users=discord.moderator_ids,
+        roles=discord.moderator_role_ids,
+        chats=discord.moderator_channel_ids,
+    )
+
+
+def configured_adapters(conversation: Conversation) -> list[tuple[str, Adapter]]:
     """Build the adapter of every platform whose token is set (imports only those SDKs)."""
     adapters: list[tuple[str, Adapter]] = []
     telegram = TelegramSettings()
     if telegram.bot_token is not None:
         from adapters.telegram_bot import TelegramBot
 
-        adapters.append(("telegram", TelegramBot(service, telegram)))
+        adapters.append(("telegram", TelegramBot(conversation, telegram)))
     discord_settings = DiscordSettings()
     if discord_settings.bot_token is not None:
         from adapters.discord_bot import DiscordBot
 
-        adapters.append(("discord", DiscordBot(service, discord_settings)))
+        adapters.append(("discord", DiscordBot(conversation, discord_settings)))
     return adapters
 
 
@@ -51,7 +67,7 @@ async def serve(
     adapters: list[tuple[str, Adapter]],
     stop: asyncio.Event | None = None,
     *,
-    service: FaqService | None = None,
+    conversation: Conversation | None = None,
     watch: Path | None = None,
 ) -> int:
     """Start the adapters, run until SIGINT/SIGTERM (or `stop`), then stop them cleanly.
@@ -80,20 +96,20 @@ async def serve(
     if not running:
         return 1
     watcher = None
-    if service is not None and watch is not None:
+    if conversation is not None and watch is not None:
 
         async def tell(message: str, ok: bool) -> None:
             if not ok:
                 for _, adapter in running:
                     await adapter.notify_moderators(message)
 
-        watcher = asyncio.create_task(watch_knowledge(service, watch, stop, tell))
+        watcher = asyncio.create_task(watch_knowledge(conversation.service, watch, stop, tell))
     await stop.wait()
     if watcher is not None:
         await asyncio.wait({watcher}, timeout=5)
-    for name, adapter in running:
-        try:
-            await adapter.stop()
-        except Exception:
-            log.exception("%s: error while stopping", name)
+    # Stop together, so the grace periods overlap instead of adding up.
+    results = await asyncio.gather(*(a.stop() for _, a in running), return_exceptions=True)
+    for (name, _), outcome in zip(running, results, strict=True):
+        if isinstance(outcome, BaseException):
+            log.error("%s: error while stopping: %s", name, type(outcome).__name__)
     return 0

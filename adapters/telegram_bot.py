@@ -1,8 +1,9 @@
-"""The Telegram adapter: python-telegram-bot handlers that render what the core returns."""
+"""The Telegram adapter: python-telegram-bot events in, conversation results rendered out."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from html import escape
 from uuid import uuid4
@@ -10,7 +11,8 @@ from uuid import uuid4
 from telegram import (
     BotCommand,
     CallbackQuery,
-    ChatMember,
+    Chat,
+    ChatMemberUpdated,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
@@ -18,36 +20,48 @@ from telegram import (
     MessageEntity,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from adapters.platform_settings import TelegramSettings
 from adapters.telegram_render import (
-    entry_keyboard,
-    parse_callback,
+    private_link_keyboard,
     reply_html,
+    reply_keyboard,
     sources_html,
     split_html,
     topic_html,
     topics_keyboard,
 )
+from adapters.telegram_retry import RetryingRateLimiter
+from adapters.telegram_updates import ChatScheduler, Poller, WebhookServer
 from bot import messages
-from bot.cooldown import Cooldown
-from bot.report import build_report, render_report
-from bot.service import FaqService
-from bot.votes import VoteBox
-from bot.watch import reload_once
+from bot.conversation import (
+    Asker,
+    Conversation,
+    Notice,
+    Privately,
+    Report,
+    Result,
+    Show,
+    ShowSources,
+    ShowTopic,
+    ShowTopics,
+    Silence,
+)
 
 __all__ = ["COMMANDS", "TelegramBot"]
 
@@ -58,33 +72,53 @@ COMMANDS = [
     BotCommand("topic", "Show the questions of one topic"),
     BotCommand("topics", "List the topics"),
     BotCommand("sources", "List the documents answers cite"),
+    BotCommand("privacy", "What this bot keeps about you"),
     BotCommand("help", "How to use this bot"),
 ]
 _INLINE_CACHE_SECONDS = 30
+_ALERT_LIMIT = 200  # Telegram's limit for callback-query alerts
+_HANDLED_MEMORY = 86_400.0  # webhook updates are remembered as handled for a day
+_PLATFORM = "telegram"
 
 
 class TelegramBot:
-    """Wires a FaqService into a python-telegram-bot Application."""
+    """Wires the conversation layer into a python-telegram-bot Application."""
 
-    def __init__(self, service: FaqService, settings: TelegramSettings) -> None:
+    def __init__(self, conversation: Conversation, settings: TelegramSettings) -> None:
         """Build the application; nothing touches the network until `start`."""
         if settings.bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-        self.service = service
+        self.conversation = conversation
         self.settings = settings
-        self.user_cooldown = Cooldown(settings.user_cooldown_seconds)
-        self.chat_cooldown = Cooldown(settings.chat_cooldown_seconds)
-        self.votes = VoteBox()
         self.app: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(settings.bot_token.get_secret_value())
             .base_url(settings.api_base_url)
-            .rate_limiter(AIORateLimiter(max_retries=settings.max_retries))
+            .rate_limiter(RetryingRateLimiter(max_retries=settings.max_retries))
+            .updater(None)  # updates are received below: confirmed only once handled
             .build()
         )
+        self.scheduler = ChatScheduler(
+            self.app.process_update,
+            self._shed,
+            concurrency=settings.max_concurrent_updates,
+            backlog=settings.max_backlog,
+        )
+        self._poller: Poller | None = None
+        self._webhook: WebhookServer | None = None
+        self._stop = asyncio.Event()
+        self._poll_task: asyncio.Task[None] | None = None
+        self._left: set[int] = set()
+        self._register_handlers()
+
+    def _register_handlers(self) -> None:
         add = self.app.add_handler
         only_new = filters.UpdateType.MESSAGE
-        add(CommandHandler(["start", "help"], self.on_help, filters=only_new))
+        add(TypeHandler(Update, self.gatekeeper), group=-1)
+        add(ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+        add(CommandHandler("start", self.on_start, filters=only_new))
+        add(CommandHandler("help", self.on_help, filters=only_new))
+        add(CommandHandler("privacy", self.on_privacy, filters=only_new))
         add(CommandHandler("ask", self.on_ask, filters=only_new))
         add(CommandHandler("topic", self.on_topic, filters=only_new))
         add(CommandHandler("topics", self.on_topics, filters=only_new))
@@ -97,169 +131,208 @@ class TelegramBot:
         add(InlineQueryHandler(self.on_inline))
         self.app.add_error_handler(self.on_error)
 
+    # --- lifecycle --------------------------------------------------------------------
+
     async def start(self) -> None:
-        """Connect and start receiving updates (polling, or webhook when configured)."""
-        await self.app.initialize()
-        await self.app.bot.set_my_commands(COMMANDS)
-        await self.app.start()
-        updater = self.app.updater
-        assert updater is not None
-        s = self.settings
-        if s.webhook_url:
-            await updater.start_webhook(
-                listen=s.webhook_listen,
-                port=s.webhook_port,
-                url_path=s.webhook_path,
-                webhook_url=s.webhook_url.rstrip("/") + "/" + s.webhook_path,
-                secret_token=s.webhook_secret.get_secret_value() if s.webhook_secret else None,
-                allowed_updates=Update.ALL_TYPES,
-            )
-        else:
-            await updater.start_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0)
+        """Connect and start receiving updates (polling, or webhook when configured).
+
+        Raises:
+            telegram.error.TelegramError: A bad token or an unreachable server; whatever
+                was opened is closed again.
+        """
+        try:
+            await self.app.initialize()
+            await self.app.bot.set_my_commands(COMMANDS)
+            await self.app.start()
+            if self.settings.webhook_url:
+                await self._start_webhook()
+            else:
+                await self.app.bot.delete_webhook()
+                self._poller = Poller(
+                    self.app.bot, self.scheduler, allowed_updates=Update.ALL_TYPES
+                )
+                self._poll_task = asyncio.create_task(self._poller.run(self._stop))
+        except BaseException:
+            await self._close()
+            raise
 
     async def stop(self) -> None:
-        """Stop receiving, let handlers in flight finish, and close connections."""
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+        """Stop receiving, finish work in flight within the grace period, and disconnect."""
+        self._stop.set()
+        if self._webhook is not None:
+            await self._webhook.stop()
+        left = await self.scheduler.drain(self.settings.stop_grace_seconds)
+        if self._poller is not None:
+            if self._poll_task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._poll_task
+            if left:
+                log.warning(
+                    "telegram: %d updates left unanswered; Telegram sends them again at the "
+                    "next start",
+                    left,
+                )
+            else:
+                await self._poller.confirm()
+        elif left:
+            log.warning("telegram: %d webhook updates left unanswered at stop", left)
+        await self._close()
+
+    async def _close(self) -> None:
         if self.app.running:
             await self.app.stop()
-        await self.app.shutdown()
+        try:
+            await self.app.shutdown()
+        except RuntimeError:  # never initialized
+            log.debug("telegram: shutdown before initialize", exc_info=True)
 
-    # --- handlers: one per verb -------------------------------------------------------
+    async def _start_webhook(self) -> None:
+        s = self.settings
+        secret = s.webhook_secret.get_secret_value() if s.webhook_secret else None
+        url = s.webhook_url.rstrip("/") + "/" + s.webhook_path if s.webhook_url else ""
+        state, hasher = self.conversation.state, self.conversation.hash
+        now = self.conversation.clock
 
-    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/start and /help: what the bot does, with the topics as buttons."""
-        message = update.effective_message
-        assert message is not None
-        await message.reply_text(
-            messages.HELP, reply_markup=topics_keyboard(self.service.topics()), do_quote=True
+        async def already(update_id: int) -> bool:
+            return await state.seen(hasher(_PLATFORM, "update", update_id), now())
+
+        async def mark(update_id: int) -> None:
+            await state.first(hasher(_PLATFORM, "update", update_id), _HANDLED_MEMORY, now())
+
+        self._webhook = WebhookServer(
+            self.app.bot,
+            self.scheduler,
+            path=s.webhook_path,
+            secret=secret,
+            already_handled=already,
+            mark_handled=mark,
         )
-
-    async def on_ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/ask QUESTION, in any chat."""
-        message = update.effective_message
-        assert message is not None
-        await self._answer(message, " ".join(context.args or []))
-
-    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Free text: always in private chats; in groups only mentions and replies to us."""
-        message = update.effective_message
-        assert message is not None and message.text is not None
-        if message.chat.type == ChatType.PRIVATE:
-            await self._answer(message, message.text)
-            return
-        question = self._addressed_text(message)
-        if question is not None:
-            await self._answer(message, question)
-
-    async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stickers, photos and the like in a private chat: a short, polite note."""
-        message = update.effective_message
-        assert message is not None
-        await message.reply_text(messages.NOT_TEXT, do_quote=True)
-
-    async def on_topic(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/topic NAME: the topic's questions as buttons (typos tolerated)."""
-        message = update.effective_message
-        assert message is not None
-        blocks, keyboard = topic_html(self.service.topic(" ".join(context.args or [])))
-        await self._send(message, blocks, keyboard)
-
-    async def on_topics(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/topics: every topic as a button."""
-        message = update.effective_message
-        assert message is not None
-        await message.reply_text(
-            "Choose a topic:", reply_markup=topics_keyboard(self.service.topics()), do_quote=True
-        )
-
-    async def on_sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """List the documents answers cite (/sources)."""
-        message = update.effective_message
-        assert message is not None
-        await self._send(message, sources_html(self.service.sources()), None)
-
-    async def on_reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Reload the FAQ now and report the validation result (moderators only)."""
-        message = update.effective_message
-        assert message is not None
-        if not await self._is_moderator(message):
-            await message.reply_text(messages.MODERATORS_ONLY, do_quote=True)
-            return
-        text, _ok = await reload_once(self.service)
-        await message.reply_text(text[:4000], do_quote=True)
-
-    async def on_unanswered(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show the most frequent questions the FAQ could not answer (moderators only)."""
-        message = update.effective_message
-        assert message is not None
-        if not await self._is_moderator(message):
-            await message.reply_text(messages.MODERATORS_ONLY, do_quote=True)
-            return
-        if self.service.qlog is None:
-            await message.reply_text(messages.LOG_OFF, do_quote=True)
-            return
-        qlog = self.service.qlog
-        report = await asyncio.to_thread(lambda: build_report(self.service, qlog, 7.0))
-        text = render_report(report, limit=10)
-        for chunk in split_html([escape(text)]):
-            await message.reply_text(chunk, parse_mode=ParseMode.HTML, do_quote=True)
+        await self._webhook.start(s.webhook_listen, s.webhook_port)
+        info = await self.app.bot.get_webhook_info()
+        if info.url != url:  # several replicas start alike: only the first one sets it
+            await self.app.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+            )
 
     async def notify_moderators(self, text: str) -> None:
         """Send a notice to every configured moderator chat."""
         for chat_id in self.settings.moderator_chat_ids:
             try:
                 await self.app.bot.send_message(chat_id, text[:4000])
-            except Exception:
-                log.warning("telegram: could not notify moderator chat", exc_info=True)
+            except TelegramError as exc:
+                log.warning("telegram: could not notify a moderator chat: %s", exc)
+
+    # --- who may use the bot -------------------------------------------------------------
+
+    async def gatekeeper(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Leave groups outside TELEGRAM_ALLOWED_CHAT_IDS, before any other handler runs."""
+        chat = update.effective_chat
+        if chat is not None and not self._allowed(chat):
+            await self._leave(chat)
+            raise ApplicationHandlerStop
+
+    async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Being added to a group: stay only where allowed (the gatekeeper leaves otherwise)."""
+        change: ChatMemberUpdated | None = update.my_chat_member
+        if change is not None and change.new_chat_member.status == ChatMemberStatus.MEMBER:
+            log.info("telegram: added to a group")
+
+    def _allowed(self, chat: Chat) -> bool:
+        allowed = self.settings.allowed_chat_ids
+        return chat.type == ChatType.PRIVATE or allowed is None or chat.id in allowed
+
+    async def _leave(self, chat: Chat) -> None:
+        if chat.id in self._left:
+            return
+        self._left.add(chat.id)
+        log.warning("telegram: leaving a chat that is not in TELEGRAM_ALLOWED_CHAT_IDS")
+        try:
+            await chat.leave()
+        except TelegramError as exc:
+            log.warning("telegram: could not leave a chat: %s", exc)
+
+    # --- handlers: one per verb -------------------------------------------------------
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start [payload]: the help text, or what a deep link points at."""
+        message, who = self._event(update)
+        payload = context.args[0] if context.args else ""
+        await self._deliver(message, await self.conversation.start(who, payload))
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/help: what the bot does, with the topics as buttons."""
+        message, who = self._event(update)
+        await self._deliver(message, await self.conversation.help(who))
+
+    async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/privacy: what is stored, for how long, and who can read it."""
+        message, who = self._event(update)
+        await self._deliver(message, await self.conversation.privacy(who))
+
+    async def on_ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/ask QUESTION, in any chat."""
+        message, who = self._event(update)
+        question = " ".join(context.args or [])
+        await self._deliver(message, await self.conversation.ask(who, question))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Free text: always in private chats; in groups only mentions and replies to us."""
+        message, who = self._event(update)
+        question = message.text if who.private else self._addressed_text(message)
+        if question is not None:
+            await self._deliver(message, await self.conversation.ask(who, question))
+
+    async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, photos and the like in a private chat: a short, polite note."""
+        message, who = self._event(update)
+        await self._deliver(message, await self.conversation.not_text(who))
+
+    async def on_topic(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/topic NAME: the topic's questions as buttons (typos tolerated)."""
+        message, who = self._event(update)
+        name = " ".join(context.args or [])
+        await self._deliver(message, await self.conversation.topic(who, name))
+
+    async def on_topics(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/topics: every topic as a button."""
+        message, who = self._event(update)
+        await self._deliver(message, await self.conversation.topics(who))
+
+    async def on_sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """List the documents answers cite (/sources)."""
+        message, who = self._event(update)
+        await self._deliver(message, await self.conversation.sources(who))
+
+    async def on_reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/reload: reload the FAQ now (configured moderators only)."""
+        message, who = self._event(update)
+        await self._deliver(message, await self.conversation.reload(who))
+
+    async def on_unanswered(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/unanswered: what the FAQ missed (configured moderators, in private only)."""
+        message, who = self._event(update)
+        await self._deliver(message, await self.conversation.unanswered(who))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show what a suggestion, related-question or topic button points at."""
+        """Handle a button under one of our messages."""
         query = update.callback_query
         assert query is not None
-        parsed = parse_callback(query.data)
         message = query.message if isinstance(query.message, Message) else None
-        if parsed is None or message is None:
+        if message is None:  # a button under an inline result: nothing to reply to
             await query.answer()
             return
-        kind, value = parsed
-        if kind == "f":
-            await self._feedback(query, message, value)
-            return
-        if kind == "t":
-            found = next((t for t in self.service.topics() if t.id == value), None)
-            if found is None:
-                await query.answer(messages.STALE, show_alert=True)
-                return
-            await query.answer()
-            blocks, keyboard = topic_html(self.service.topic(found.id))
-            await self._send(message, blocks, keyboard)
-            return
-        reply = self.service.show(value)
-        if reply is None:  # the FAQ was edited since the button was sent
-            await query.answer(messages.STALE, show_alert=True)
-            return
-        await query.answer()
-        chunks = split_html(reply_html(reply))
-        if kind == "s" and len(chunks) == 1:
-            try:
-                await message.edit_text(
-                    chunks[0],
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=entry_keyboard(reply),
-                    disable_web_page_preview=True,
-                )
-                return
-            except BadRequest:  # too old to edit, or unchanged: send it instead
-                log.debug("could not edit message; sending a new one", exc_info=True)
-        await self._send(message, reply_html(reply), entry_keyboard(reply))
+        who = _asker(message.chat, query.from_user.id, query.from_user.full_name)
+        result = await self.conversation.click(
+            who, query.data, message_key=f"{message.chat.id}/{message.message_id}"
+        )
+        await self._deliver(message, result, query=query)
 
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`@bot question` in any chat: up to 10 matching answers, with citations."""
         query = update.inline_query
         assert query is not None
         results = []
-        for reply in self.service.search(query.query, limit=10):
+        for reply in await self.conversation.search(query.query, limit=10):
             assert reply.entry is not None
             text = split_html(reply_html(reply))[0]
             results.append(
@@ -276,60 +349,82 @@ class TelegramBot:
         await query.answer(results, cache_time=_INLINE_CACHE_SECONDS, is_personal=False)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the failure with its traceback and tell the user, without internals."""
-        log.error("telegram: error while handling an update", exc_info=context.error)
+        """Log the failure in one line (traceback at debug level); apologise if we can."""
+        error = context.error
+        log.error("telegram: could not handle an update: %s: %s", type(error).__name__, error)
+        log.debug("telegram: handler failure", exc_info=error)
         if isinstance(update, Update) and update.effective_message is not None:
             try:
                 await update.effective_message.reply_text(messages.ERROR, do_quote=True)
-            except Exception:  # the platform may be what failed; the log already has it
-                log.warning("telegram: could not send the error notice", exc_info=True)
+            except TelegramError as exc:  # the platform may be what failed
+                log.warning("telegram: could not send the error notice: %s", type(exc).__name__)
 
-    # --- helpers ----------------------------------------------------------------------
-
-    async def _feedback(self, query: CallbackQuery, message: Message, value: str) -> None:
-        entry_id, _, vote = value.rpartition(":")
-        if self.service.kb.entry(entry_id) is None or vote not in ("0", "1"):
-            await query.answer(messages.STALE, show_alert=True)
-            return
-        if not self.votes.first(
-            f"tg{query.from_user.id}", f"{message.chat.id}/{message.message_id}"
+    async def _shed(self, update: Update) -> None:
+        """Over the backlog: a short "busy" answer instead of queueing without bound."""
+        if update.callback_query is not None:
+            await update.callback_query.answer(messages.BUSY)
+        elif (
+            update.effective_message is not None
+            and update.effective_chat is not None
+            and update.effective_chat.type == ChatType.PRIVATE
         ):
-            await query.answer(messages.ALREADY_VOTED)
+            await update.effective_message.reply_text(messages.BUSY, do_quote=True)
+
+    # --- rendering ----------------------------------------------------------------------
+
+    async def _deliver(
+        self, message: Message, result: Result, *, query: CallbackQuery | None = None
+    ) -> None:
+        """Render a conversation result as Telegram messages (or a click alert)."""
+        if isinstance(result, Notice) and query is not None and len(result.text) <= _ALERT_LIMIT:
+            await query.answer(result.text, show_alert=result.private)
             return
-        if self.service.qlog is not None:
-            self.service.qlog.feedback(entry_id, vote == "1")
-        await query.answer(messages.THANKS)
-
-    async def _is_moderator(self, message: Message) -> bool:
-        chat = message.chat
-        if chat.id in self.settings.moderator_chat_ids and chat.type == ChatType.PRIVATE:
-            return True
-        if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
-            return False
-        if message.sender_chat is not None and message.sender_chat.id == chat.id:
-            return True  # an anonymous administrator posts as the group itself
-        if message.from_user is None:
-            return False
-        member = await chat.get_member(message.from_user.id)
-        return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
-
-    async def _answer(self, message: Message, question: str) -> None:
-        user = message.from_user.id if message.from_user else None
-        if message.chat.type != ChatType.PRIVATE:
-            verdict = self.user_cooldown.check(f"u{user}")
-            if verdict.allowed:
-                verdict = self.chat_cooldown.check(f"c{message.chat.id}")
-            if not verdict.allowed:
-                if verdict.notice and not verdict.repeated:
-                    await message.reply_text(verdict.notice, do_quote=True)
+        if query is not None:
+            await query.answer()
+        if isinstance(result, Silence):
+            return
+        if isinstance(result, Notice):
+            await message.reply_text(result.text, do_quote=True)
+        elif isinstance(result, Privately):
+            if message.chat.type == ChatType.PRIVATE:
+                await self._deliver(message, result.inner)
                 return
-        reply = self.service.ask(
-            question, platform="telegram", user_id=user, chat_id=message.chat.id
-        )
-        keyboard = entry_keyboard(reply)
-        if reply.topics and keyboard is None and not reply.is_help:
-            keyboard = topics_keyboard(reply.topics)
-        await self._send(message, reply_html(reply), keyboard)
+            username = message.get_bot().username
+            await message.reply_text(
+                result.public,
+                reply_markup=private_link_keyboard(username, result.payload),
+                do_quote=False,  # a neutral line: it does not point at the message
+            )
+        elif isinstance(result, Show):
+            if result.replace and query is not None and await self._edit(message, result):
+                return
+            await self._send(message, reply_html(result.reply), reply_keyboard(result.reply))
+        elif isinstance(result, ShowTopic):
+            await self._send(message, *topic_html(result.topic))
+        elif isinstance(result, ShowTopics):
+            await message.reply_text(
+                result.message, reply_markup=topics_keyboard(result.topics), do_quote=True
+            )
+        elif isinstance(result, ShowSources):
+            await self._send(message, sources_html(result.sources), None)
+        elif isinstance(result, Report):
+            await self._send(message, [escape(result.text)], None)
+
+    async def _edit(self, message: Message, result: Show) -> bool:
+        chunks = split_html(reply_html(result.reply))
+        if len(chunks) != 1:
+            return False
+        try:
+            await message.edit_text(
+                chunks[0],
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply_keyboard(result.reply),
+                disable_web_page_preview=True,
+            )
+        except BadRequest:  # too old to edit, or unchanged: send it instead
+            log.debug("telegram: could not edit a message; sending a new one")
+            return False
+        return True
 
     async def _send(
         self, message: Message, blocks: list[str], keyboard: InlineKeyboardMarkup | None
@@ -344,6 +439,16 @@ class TelegramBot:
                 do_quote=True,
             )
 
+    # --- translation --------------------------------------------------------------------
+
+    def _event(self, update: Update) -> tuple[Message, Asker]:
+        message = update.effective_message
+        assert message is not None
+        user = message.from_user
+        return message, _asker(
+            message.chat, user.id if user else None, user.full_name if user else None
+        )
+
     def _addressed_text(self, message: Message) -> str | None:
         """Return the question of a group message addressed to us (mention or reply), or None."""
         me = message.get_bot()
@@ -356,3 +461,13 @@ class TelegramBot:
             if username and value.casefold() == f"@{username}":
                 return text.replace(value, " ", 1).strip()
         return None
+
+
+def _asker(chat: Chat, user_id: int | None, name: str | None) -> Asker:
+    return Asker(
+        _PLATFORM,
+        user_id=str(user_id) if user_id is not None else None,
+        chat_id=str(chat.id),
+        private=chat.type == ChatType.PRIVATE,
+        name=name,
+    )

@@ -7,16 +7,18 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import messages
+from bot.conversation import Action
 from bot.models import Source, Topic
-from bot.reply import Citation, Outcome, Reply, Suggestion, TopicReply
+from bot.reply import Citation, Outcome, Reply, Suggestion, TopicReply, citation_of
 from bot.text import shorten
 
 __all__ = [
     "MAX_MESSAGE",
     "citation_html",
     "entry_keyboard",
-    "parse_callback",
+    "private_link_keyboard",
     "reply_html",
+    "reply_keyboard",
     "sources_html",
     "split_html",
     "topic_html",
@@ -25,9 +27,7 @@ __all__ = [
 
 MAX_MESSAGE = 4096
 _LABEL = 60  # button text Telegram shows without wrapping
-# Callback data: "<kind>:<id>", kind s = suggestion (edit in place), e = entry (new message),
-# t = topic. Ids are slugs of at most 60 characters, so data stays under Telegram's 64 bytes.
-_KINDS = {"s", "e", "t", "f"}  # f = feedback: "f:<id>:1" helpful, "f:<id>:0" not
+# Callback data is the core's action string (bot.conversation.actions), under 64 bytes.
 
 
 def citation_html(number: int, c: Citation) -> str:
@@ -64,27 +64,43 @@ def reply_html(reply: Reply) -> list[str]:
 def entry_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     """Buttons for "did you mean" suggestions (edit in place) or related questions."""
     rows: list[list[InlineKeyboardButton]] = []
-    rows += [[_button(s, "s")] for s in reply.suggestions]
-    rows += [[_button(s, "e")] for s in reply.related]
-    if reply.entry is not None:
+    rows += [[_button(s, Action.suggestion(s.entry_id))] for s in reply.suggestions]
+    rows += [[_button(s, Action.entry(s.entry_id))] for s in reply.related]
+    if reply.entry is not None and not reply.is_safety:
+        entry_id = reply.entry.id
         rows.append(
             [
                 InlineKeyboardButton(
-                    f"👍 {messages.HELPFUL}", callback_data=f"f:{reply.entry.id}:1"
+                    f"👍 {messages.HELPFUL}", callback_data=str(Action.feedback(entry_id, True))
                 ),
                 InlineKeyboardButton(
-                    f"👎 {messages.UNHELPFUL}", callback_data=f"f:{reply.entry.id}:0"
+                    f"👎 {messages.UNHELPFUL}",
+                    callback_data=str(Action.feedback(entry_id, False)),
                 ),
             ]
         )
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def reply_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Return the buttons under a reply: its own, or the topics when it was refused."""
+    keyboard = entry_keyboard(reply)
+    if keyboard is None and reply.topics and not reply.is_help:
+        return topics_keyboard(reply.topics)
+    return keyboard
+
+
+def private_link_keyboard(username: str, payload: str) -> InlineKeyboardMarkup:
+    """One button that opens a private chat with the bot at `/start payload`."""
+    url = f"https://t.me/{username}?start={payload}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(messages.SAFETY_OPEN_PRIVATE, url=url)]])
+
+
 def topics_keyboard(topics: tuple[Topic, ...]) -> InlineKeyboardMarkup:
     """One button per topic."""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(shorten(t.title, _LABEL), callback_data=f"t:{t.id}")]
+            [InlineKeyboardButton(shorten(t.title, _LABEL), callback_data=str(Action.topic(t.id)))]
             for t in topics
         ]
     )
@@ -94,7 +110,7 @@ def topic_html(reply: TopicReply) -> tuple[list[str], InlineKeyboardMarkup | Non
     """Render a topic lookup: its summary and questions as buttons, or the topic list."""
     if reply.topic is None:
         return [escape(reply.message)], topics_keyboard(reply.alternatives)
-    rows = [[_button(s, "e")] for s in reply.entries]
+    rows = [[_button(s, Action.entry(s.entry_id))] for s in reply.entries]
     return [f"<b>{escape(reply.topic.title)}</b>\n{escape(reply.topic.summary)}"], (
         InlineKeyboardMarkup(rows) if rows else None
     )
@@ -104,7 +120,7 @@ def sources_html(sources: tuple[Source, ...]) -> list[str]:
     """Render the sources with their sections."""
     blocks = []
     for i, s in enumerate(sources, 1):
-        head = citation_html(i, Citation(s.id, s.title, s.author, s.published, None, s.url))
+        head = citation_html(i, citation_of(s, None))
         sections = "\n".join(f"   - {escape(x)}" for x in s.sections)
         blocks.append(head + ("\n" + sections if sections else ""))
     return blocks
@@ -130,14 +146,6 @@ def split_html(blocks: list[str], limit: int = MAX_MESSAGE) -> list[str]:
     if current:
         messages.append(current)
     return messages
-
-
-def parse_callback(data: str | None) -> tuple[str, str] | None:
-    """Return (kind, id) of our callback data, or None for anything else."""
-    if not data or ":" not in data:
-        return None
-    kind, _, value = data.partition(":")
-    return (kind, value) if kind in _KINDS and value else None
 
 
 def _pieces(block: str, limit: int) -> list[str]:
@@ -167,5 +175,5 @@ def _pieces(block: str, limit: int) -> list[str]:
     return out
 
 
-def _button(s: Suggestion, kind: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(shorten(s.question, _LABEL), callback_data=f"{kind}:{s.entry_id}")
+def _button(s: Suggestion, action: Action) -> InlineKeyboardButton:
+    return InlineKeyboardButton(shorten(s.question, _LABEL), callback_data=str(action))

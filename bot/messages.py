@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ALREADY_VOTED",
     "BUSY",
+    "CHOICE_RANGE",
     "CHOOSE_TOPIC",
     "COOLDOWN",
     "DM_FAILED",
@@ -16,16 +17,19 @@ __all__ = [
     "MODERATORS_ONLY",
     "NONE",
     "NOT_TEXT",
+    "NO_CHOICES",
     "PRIVACY_HINT",
     "PRIVATE_ONLY",
     "RELOADED",
     "RELOAD_REJECTED",
     "SAFETY_OPEN_PRIVATE",
     "SAFETY_PUBLIC",
+    "SLOW_DOWN",
     "STALE",
     "SUGGEST",
     "THANKS",
     "TOPIC_FOUND",
+    "TOPIC_HOWTO",
     "TOPIC_NAME_MISSING",
     "TOPIC_NOT_FOUND",
     "UNHELPFUL",
@@ -48,12 +52,16 @@ NONE = (
 )
 CHOOSE_TOPIC = "Choose a topic:"
 TOPIC_FOUND = "{title}: {summary}"
+TOPIC_HOWTO = "Use /topic NAME to list a topic's questions."
+NO_CHOICES = "There is nothing to pick right now: ask a question, or type /topics."
+CHOICE_RANGE = "Please pick a number from 1 to {count}."
 TOPIC_NOT_FOUND = 'I have no topic called "{name}". These are the topics:'
 TOPIC_NAME_MISSING = "Which topic? Add its name, for example /topic family. These are the topics:"
 STALE = "That question is no longer in the FAQ; it may have been edited. Please ask again."
 ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
 BUSY = "I'm very busy right now and could not read your message. Please try again in a minute."
 COOLDOWN = "You are asking faster than I can answer here. Please wait {seconds} s and ask again."
+SLOW_DOWN = "Please wait a moment before asking again."
 NOT_TEXT = "I can only read text questions. Type your question, or /help."
 HELPFUL = "Helpful"
 UNHELPFUL = "Not helpful"

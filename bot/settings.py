@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.conversation.limits import RatePolicy
+from bot.state import Budget
 
 __all__ = ["DEFAULT_KNOWLEDGE", "Settings"]
 
@@ -17,7 +20,11 @@ class Settings(BaseSettings):
     """Every setting of the core; adapters add their own with their own prefixes."""
 
     model_config = SettingsConfigDict(
-        env_prefix="FAQBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="FAQBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,  # `FAQBOT_X=` left empty in .env means "not set"
     )
 
     knowledge: Path = Field(default=DEFAULT_KNOWLEDGE, description="FAQ file or folder.")
@@ -33,3 +40,22 @@ class Settings(BaseSettings):
     log_user_ids: bool = False
     log_retention_days: float = Field(default=30.0, gt=0)
     watch: bool = True
+    # Rate limits per person (every chat, private ones too) and per group chat.
+    question_burst: int = Field(default=5, ge=1)
+    question_interval_seconds: float = Field(default=10.0, gt=0)
+    click_burst: int = Field(default=15, ge=1)
+    click_interval_seconds: float = Field(default=2.0, gt=0)
+    group_burst: int = Field(default=10, ge=1)
+    group_interval_seconds: float = Field(default=3.0, gt=0)
+    reload_interval_seconds: float = Field(default=30.0, gt=0)
+    # Key for the hashes that rate limits and votes are kept under (random when unset).
+    hash_secret: SecretStr | None = None
+
+    def rate_policy(self) -> RatePolicy:
+        """Return the rate-limit budgets these settings describe."""
+        return RatePolicy(
+            questions=Budget(self.question_burst, 1 / self.question_interval_seconds),
+            clicks=Budget(self.click_burst, 1 / self.click_interval_seconds),
+            group=Budget(self.group_burst, 1 / self.group_interval_seconds),
+            reload=Budget(1, 1 / self.reload_interval_seconds),
+        )

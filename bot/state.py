@@ -55,6 +55,10 @@ class SharedState(Protocol):
         """Mark `key` as seen for `ttl` seconds; True when it was not already marked."""
         ...
 
+    async def seen(self, key: str, now: float) -> bool:
+        """Tell whether `key` is marked now, without marking it."""
+        ...
+
 
 class MemoryState:
     """`SharedState` in this process's memory, with O(1) amortised cost per call.
@@ -86,17 +90,25 @@ class MemoryState:
         return (1.0 - tokens) / budget.per_second if budget.per_second > 0 else float("inf")
 
     async def first(self, key: str, ttl: float, now: float) -> bool:
-        """Mark `key` as seen for `ttl` seconds (see `SharedState.first`)."""
+        """Mark `key` as seen for `ttl` seconds (see `SharedState.first`).
+
+        Callers use a handful of fixed ttls, one table each, so every table stays ordered
+        by expiry.
+        """
         table = self._marks.setdefault(ttl, OrderedDict())
         while table:
             oldest, until = next(iter(table.items()))
             if until > now:
                 break
             del table[oldest]
-        if key in table:
+        if await self.seen(key, now):
             return False
         table[key] = now + ttl
         return True
+
+    async def seen(self, key: str, now: float) -> bool:
+        """Tell whether `key` is marked now (see `SharedState.seen`)."""
+        return any(table.get(key, 0.0) > now for table in self._marks.values())
 
     def __len__(self) -> int:
         """How many keys are kept now (for tests and metrics)."""

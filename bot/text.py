@@ -24,6 +24,8 @@ MAX_QUESTION_CHARS = 500
 # Categories Cc/Cf/Co/Cs/Cn: control, format (zero-width, bidi overrides), private, unassigned.
 _INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn"}
 _SPACE = re.compile(r"\s+")
+# Terminal escape sequences (colours, cursor moves, titles) pasted along with a question.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 # Apostrophe forms first, then the same words typed without one ("cant", "dont").
@@ -105,6 +107,7 @@ def clean_input(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
     Returns:
         The cleaned text (maybe empty).
     """
+    text = _ANSI.sub("", text)
     text = unicodedata.normalize("NFKC", text)
     text = "".join(" " if unicodedata.category(c) in _INVISIBLE else c for c in text)
     text = _SPACE.sub(" ", text).strip()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import watchfiles
 
+from bot import messages
 from bot.errors import KnowledgeError
 from bot.service import FaqService
 
@@ -50,16 +51,20 @@ def _watched(path: Path) -> Path:
 
 
 def reload_and_describe(service: FaqService) -> tuple[str, bool]:
-    """Reload, log the outcome, and describe it in one message for moderators."""
+    """Reload, log the outcome, and describe it in one message for moderators.
+
+    The log has full paths; the message names files only, because it is shown in chats.
+    """
     try:
         kb = service.reload()
     except KnowledgeError as exc:
         for issue in exc.issues:
             log.error("reload rejected: %s", issue)
-        return f"FAQ edit rejected, still answering from the last good version.\n{exc}", False
-    message = f"FAQ reloaded: {len(kb.entries)} entries, {len(kb.topics)} topics."
-    log.warning("%s", message)
-    return message, True
+        lines = [f"{Path(i.path).name}:{i.line}: {i.message}" for i in exc.issues]
+        return "\n".join([messages.RELOAD_REJECTED, *lines]), False
+    text = messages.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics))
+    log.warning("%s", text)
+    return text, True
 
 
 async def reload_once(service: FaqService) -> tuple[str, bool]:

@@ -49,6 +49,12 @@ class FakeDiscord:
     _runner: web.AppRunner | None = None
     base: str = ""
     identified_with: dict[str, Any] = field(default_factory=dict)
+    # Faults to inject, per path prefix, in order: "503" (an error status), "drop" (the
+    # connection closes before the request is read), "drop-after" (it closes after the
+    # request was carried out).
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    # Seconds each request under a path prefix takes (a slow or rate-limited channel).
+    delays: dict[str, float] = field(default_factory=dict)
 
     async def start(self) -> None:
         app = web.Application()
@@ -188,6 +194,14 @@ class FakeDiscord:
         if request.headers.get("Authorization") not in (f"Bot {self.token}", None):
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         path = "/" + request.match_info["path"]
+        fault = self._fault(path)
+        if fault == "drop":
+            _drop(request)
+        if fault == "503":
+            return _json({"message": "Service Unavailable", "code": 0}, status=503)
+        delay = next((d for p, d in self.delays.items() if path.startswith(p)), 0.0)
+        if delay:
+            await asyncio.sleep(delay)
         body: Any = None
         if request.can_read_body:
             text = await request.text()
@@ -195,11 +209,19 @@ class FakeDiscord:
         async with self._changed:
             self.calls.append(Call(request.method, path, body))
             self._changed.notify_all()
+        if fault == "drop-after":
+            _drop(request)
         if request.headers.get("Authorization") is None and not path.startswith(
             ("/interactions", "/webhooks")
         ):
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         return _json(self._answer(request.method, path, body))
+
+    def _fault(self, path: str) -> str | None:
+        for prefix, queue in self.faults.items():
+            if path.startswith(prefix) and queue:
+                return queue.pop(0)
+        return None
 
     def _answer(self, method: str, path: str, body: Any) -> Any:
         if path == "/users/@me":
@@ -294,6 +316,13 @@ class FakeDiscord:
                 )
                 self._ready.set()
         return ws
+
+
+def _drop(request: web.Request) -> None:
+    """Close the connection without an answer (a crashed proxy, a network cut)."""
+    if request.transport is not None:
+        request.transport.abort()
+    raise ConnectionResetError("dropped by the fake")
 
 
 def _json(data: Any, status: int = 200) -> web.Response:

@@ -43,6 +43,15 @@ class FakeBotApi:
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     base_url: str = ""
     member_status: str = "member"
+    # Offsets the bot sent with getUpdates: everything below the highest is confirmed.
+    offsets: list[int] = field(default_factory=list)
+    # Seconds each send to a chat takes (a slow group, a flood-limited chat).
+    send_delay: dict[int, float] = field(default_factory=dict)
+    # Faults to inject, per method, in order: "500" (an error status), "drop" (the
+    # connection closes before the request is read), "drop-after" (it closes after the
+    # request was carried out: the message exists, the bot never hears so).
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    webhook_url: str = ""
 
     async def start(self) -> str:
         app = web.Application()
@@ -69,11 +78,12 @@ class FakeBotApi:
     def message(
         self, text: str | None, *, chat: dict[str, Any] | None = None, **extra: Any
     ) -> dict[str, Any]:
+        sender = extra.pop("from_", USER)
         msg: dict[str, Any] = {
             "message_id": next(self._ids),
             "date": int(time.time()),
-            "chat": chat or {"id": USER["id"], "type": "private", "first_name": "Asker"},
-            "from": USER,
+            "chat": chat or {"id": sender["id"], "type": "private", "first_name": "Asker"},
+            "from": sender,
             **extra,
         }
         if text is not None:
@@ -91,6 +101,13 @@ class FakeBotApi:
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    @property
+    def confirmed_below(self) -> int:
+        return max(self.offsets, default=0)
+
+    def sent_to(self, chat_id: int) -> list[Call]:
+        return [c for c in self.of("sendMessage") if int(c.params["chat_id"]) == chat_id]
+
     # --- the API ----------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -99,11 +116,26 @@ class FakeBotApi:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         method = request.match_info["method"]
+        fault = self.faults.get(method, [None]).pop(0) if self.faults.get(method) else None
+        if fault == "drop":
+            _drop(request)
         params = await _params(request)
+        if fault == "500":
+            return web.json_response(
+                {"ok": False, "error_code": 500, "description": "Internal Server Error"},
+                status=500,
+            )
+        chat = params.get("chat_id")
+        if chat is not None and int(chat) in self.send_delay:
+            await asyncio.sleep(self.send_delay[int(chat)])
+        if method == "getUpdates" and params.get("offset") is not None:
+            self.offsets.append(int(params["offset"]))
         if method != "getUpdates":
             async with self._changed:
                 self.calls.append(Call(method, params))
                 self._changed.notify_all()
+        if fault == "drop-after":
+            _drop(request)
         failure = self.fail_once.pop(method, None)
         if failure is not None:
             return web.json_response({"ok": False, **failure}, status=failure["error_code"])
@@ -132,6 +164,15 @@ class FakeBotApi:
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
+        if method == "getWebhookInfo":
+            return {
+                "url": self.webhook_url,
+                "has_custom_certificate": False,
+                "pending_update_count": 0,
+            }
+        if method == "setWebhook":
+            self.webhook_url = str(params.get("url", ""))
+            return True
         if method == "getChatMember":
             member: dict[str, Any] = {
                 "status": self.member_status,
@@ -147,6 +188,14 @@ class FakeBotApi:
                 member.update(dict.fromkeys(rights.split(), False))
             return member
         return True  # setMyCommands, deleteWebhook, setWebhook, answerCallbackQuery, ...
+
+
+def _drop(request: web.Request) -> None:
+    """Close the connection without an answer (a crashed proxy, a network cut)."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+    raise ConnectionResetError("dropped by the fake")
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

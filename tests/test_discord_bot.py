@@ -12,10 +12,11 @@ import pytest
 from adapters.discord_bot import DiscordBot
 from adapters.platform_settings import DiscordSettings
 from bot import messages
+from bot.conversation import Conversation, Moderators
 from bot.reply import Reply
 from bot.service import FaqService
 from tests.conftest import FAQ
-from tests.fake_discord import APP_ID, BOT, CHANNEL_ID, FakeDiscord
+from tests.fake_discord import APP_ID, BOT, CHANNEL_ID, GUILD_ID, FakeDiscord
 
 TOKEN = "discord-test-token.never.logged"
 EPHEMERAL = 64
@@ -34,10 +35,16 @@ async def started(service: FaqService, fake: FakeDiscord, **settings: Any) -> Di
         "bot_token": TOKEN,
         "api_base_url": fake.api_url,
         "gateway_url": fake.gateway_url,
-        "user_cooldown_seconds": 0,
         **settings,
     }
-    bot = DiscordBot(service, DiscordSettings(**values))
+    discord_settings = DiscordSettings(**values)
+    moderators = Moderators.of(
+        "discord",
+        users=discord_settings.moderator_ids,
+        roles=discord_settings.moderator_role_ids,
+        chats=discord_settings.moderator_channel_ids,
+    )
+    bot = DiscordBot(Conversation(service, moderators=moderators), discord_settings)
     await bot.start()
     await fake.wait_ready()
     await asyncio.sleep(0.05)  # let discord.py process READY
@@ -84,8 +91,17 @@ async def test_commands_synced_in_setup_hook_without_privileged_intents(
 ) -> None:
     (sync,) = fake.of("PUT", f"/applications/{APP_ID}/commands")
     by_name = {c["name"]: c for c in sync.body}
-    assert set(by_name) == {"ask", "topic", "topics", "sources", "reload", "unanswered"}
-    assert by_name["reload"]["contexts"] == [0]  # guild only
+    assert set(by_name) == {
+        "ask",
+        "topic",
+        "topics",
+        "sources",
+        "privacy",
+        "help",
+        "reload",
+        "unanswered",
+    }
+    assert by_name["unanswered"]["contexts"] == [0, 1, 2]  # also in a DM with the bot
     assert by_name["ask"]["description"].startswith("Ask why North Koreans cannot simply leave")
     assert by_name["topic"]["options"][0]["autocomplete"] is True
     assert not fake.identified_with["intents"] & (1 << 15)  # no message-content intent
@@ -211,39 +227,158 @@ async def test_dm_is_answered(bot: DiscordBot, fake: FakeDiscord) -> None:
     assert call.body["embeds"][0]["title"] == "Do North Koreans have bank accounts?"
 
 
-async def test_ask_cooldown_is_an_ephemeral_notice(service: FaqService, fake: FakeDiscord) -> None:
-    bot = await started(service, fake, user_cooldown_seconds=60)
+async def test_a_flood_of_asks_gets_one_ephemeral_notice(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    bodies = [
+        await respond(fake, fake.interaction(2, slash("ask", question="is it illegal to leave nk")))
+        for _ in range(7)
+    ]
+    assert all(b["data"]["embeds"] for b in bodies[:5])
+    assert bodies[5]["data"]["flags"] == EPHEMERAL
+    assert bodies[5]["data"]["content"].startswith("You are asking faster")
+    assert bodies[6]["data"]["flags"] == EPHEMERAL
+    assert bodies[6]["data"]["content"] == messages.SLOW_DOWN
+
+
+async def test_three_questions_in_a_row_by_dm_and_ask_are_all_answered(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    body = await respond(fake, fake.interaction(2, slash("ask", question="is it illegal to leave")))
+    assert body["data"]["embeds"]
+    for question in ("what about the border", "and families?"):
+        await fake.dispatch("MESSAGE_CREATE", fake.message(question, dm=True))
+    calls = await fake.wait_for("POST", "/channels/7001/messages", 2)
+    assert all(c.body.get("embeds") for c in calls)
+
+
+MANAGE_GUILD = str(1 << 5)
+ADMINISTRATOR = str(1 << 3)
+
+
+def member_interaction(fake: FakeDiscord, command: str, *, user_id: str, roles: list[str]) -> Any:
+    payload = fake.interaction(2, slash(command), permissions=ADMINISTRATOR)
+    payload["member"]["user"] = {**payload["member"]["user"], "id": user_id}
+    payload["member"]["roles"] = roles
+    return payload
+
+
+async def test_server_admins_who_are_not_configured_are_refused(
+    service: FaqService, fake: FakeDiscord
+) -> None:
+    bot = await started(service, fake, moderator_role_ids=[777])
     try:
-        first = await respond(
-            fake, fake.interaction(2, slash("ask", question="is it illegal to leave nk"))
-        )
-        assert first["data"]["embeds"]
-        second = await respond(
-            fake, fake.interaction(2, slash("ask", question="is it illegal to leave nk"))
-        )
-        assert second["data"]["flags"] == EPHEMERAL
-        assert second["data"]["content"].startswith("You are asking faster")
+        for command in ("reload", "unanswered"):
+            payload = member_interaction(fake, command, user_id="111", roles=["1"])
+            body = await respond(fake, payload)
+            assert body["data"]["content"] == messages.MODERATORS_ONLY
+            assert body["data"]["flags"] == EPHEMERAL
     finally:
         await bot.stop()
 
 
-MANAGE_GUILD = str(1 << 5)
+async def test_moderator_role_reloads_and_reads_the_report_privately(
+    service: FaqService, fake: FakeDiscord
+) -> None:
+    bot = await started(service, fake, moderator_role_ids=[777])
+    try:
+        payload = member_interaction(fake, "reload", user_id="111", roles=["777"])
+        body = await respond(fake, payload)
+        assert body["data"]["content"].startswith("FAQ reloaded:")
+        assert body["data"]["flags"] == EPHEMERAL
+        payload = member_interaction(fake, "unanswered", user_id="111", roles=["777"])
+        body = await respond(fake, payload)
+        assert body["data"]["flags"] == EPHEMERAL  # only the moderator sees it
+        assert body["data"]["content"] == messages.LOG_OFF  # the test service keeps no log
+    finally:
+        await bot.stop()
 
 
-async def test_reload_refuses_non_moderators_and_reloads_for_managers(
+async def test_without_configured_moderators_the_reply_says_how(
     bot: DiscordBot, fake: FakeDiscord
 ) -> None:
-    body = await respond(fake, fake.interaction(2, slash("reload")))
-    assert (
-        body["data"]["content"] == messages.MODERATORS_ONLY and body["data"]["flags"] == EPHEMERAL
-    )
-    body = await respond(fake, fake.interaction(2, slash("unanswered")))
-    assert body["data"]["content"] == messages.MODERATORS_ONLY
-    payload = fake.interaction(2, slash("reload"), permissions=MANAGE_GUILD)
-    body = await respond(fake, payload)
-    assert body["type"] == 5  # deferred while the index is rebuilt
-    (follow,) = await fake.wait_for("POST", f"/webhooks/{APP_ID}/{payload['token']}")
-    assert follow.body["content"].startswith("FAQ reloaded: 34 entries")
+    body = await respond(fake, fake.interaction(2, slash("reload"), permissions=MANAGE_GUILD))
+    assert "DISCORD_MODERATOR_IDS" in body["data"]["content"]
+
+
+async def test_servers_outside_the_allow_list_are_left(
+    service: FaqService, fake: FakeDiscord
+) -> None:
+    bot = await started(service, fake, allowed_guild_ids=[4444])
+    try:
+        await fake.dispatch("GUILD_CREATE", guild(GUILD_ID))
+        await fake.dispatch("GUILD_CREATE", guild("4444"))
+        (left,) = await fake.wait_for("DELETE", "/users/@me/guilds/")
+        assert left.path == f"/users/@me/guilds/{GUILD_ID}"
+        asked = fake.message(f"<@{BOT['id']}> is it illegal to leave nk?", mentions=[BOT])
+        await fake.dispatch("MESSAGE_CREATE", asked)
+        await asyncio.sleep(0.3)
+        assert fake.of("POST", f"/channels/{CHANNEL_ID}/messages") == []
+    finally:
+        await bot.stop()
+
+
+def guild(guild_id: str) -> dict[str, Any]:
+    return {
+        "id": guild_id,
+        "name": f"server {guild_id}",
+        "icon": None,
+        "owner_id": "1",
+        "roles": [],
+        "emojis": [],
+        "features": [],
+        "channels": [],
+        "members": [],
+        "threads": [],
+        "member_count": 2,
+        "unavailable": False,
+        "joined_at": "2026-01-01T00:00:00+00:00",
+        "large": False,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "nsfw_level": 0,
+        "system_channel_flags": 0,
+    }
+
+
+async def test_topic_does_not_echo_markdown_or_links(bot: DiscordBot, fake: FakeDiscord) -> None:
+    name = "[click me](https://evil.example) **loud** @everyone"
+    body = await respond(fake, fake.interaction(2, slash("topic", name=name)))
+    description = body["data"]["embeds"][0]["description"]
+    assert "\\[click me](https://evil.example)" in description  # escaped: no link
+    assert "\\*\\*loud" in description
+    assert body["data"]["allowed_mentions"]["parse"] == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "replies"),
+    [("503", 1), ("drop", 1), ("drop-after", 2)],
+)
+async def test_dropped_mention_replies_are_retried(
+    bot: DiscordBot, fake: FakeDiscord, fault: str, replies: int
+) -> None:
+    fake.faults[f"/channels/{CHANNEL_ID}/messages"] = [fault]
+    asked = fake.message(f"<@{BOT['id']}> is it illegal to leave nk?", mentions=[BOT])
+    await fake.dispatch("MESSAGE_CREATE", asked)
+    calls = await fake.wait_for("POST", f"/channels/{CHANNEL_ID}/messages", replies, timeout=15)
+    await asyncio.sleep(1.5)
+    posts = fake.of("POST", f"/channels/{CHANNEL_ID}/messages")
+    assert len(posts) == replies and all(p.body.get("embeds") for p in posts)
+    assert calls
+
+
+async def test_dropped_interaction_answer_is_retried_once_without_duplicates(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    fake.faults["/interactions/"] = ["drop"]
+    payload = fake.interaction(2, slash("ask", question="is it illegal to leave nk"))
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    (call,) = await fake.wait_for("POST", f"/interactions/{payload['id']}/", timeout=15)
+    assert call.body["data"]["embeds"]
 
 
 async def test_feedback_button_counts_once(bot: DiscordBot, fake: FakeDiscord) -> None:
@@ -296,8 +431,9 @@ async def test_command_error_is_logged_and_answered_privately(
     try:
         body = await respond(fake, fake.interaction(2, slash("ask", question="anything")))
         assert body["data"]["content"] == messages.ERROR and body["data"]["flags"] == EPHEMERAL
-        failure = next(r for r in caplog.records if r.getMessage() == "discord: command failed")
-        assert failure.exc_info is not None
+        failure = next(r for r in caplog.records if r.getMessage().startswith("discord: /ask"))
+        assert failure.getMessage() == "discord: /ask failed: RuntimeError"
+        assert failure.exc_info is None  # one line; the traceback is at debug level
         assert "internal detail" not in str(body)
     finally:
         await bot.stop()

@@ -43,6 +43,14 @@ async def test_first_marks_expire() -> None:
     assert await state.first("vote", 60.0, 61.0)
 
 
+async def test_seen_does_not_mark() -> None:
+    state = MemoryState()
+    assert not await state.seen("update", 0.0)
+    assert await state.first("update", 60.0, 0.0)
+    assert await state.seen("update", 1.0)
+    assert not await state.seen("update", 61.0)
+
+
 def test_hashes_are_keyed_and_change_daily() -> None:
     day = [dt.date(2026, 1, 1)]
     a = Hasher(b"secret", today=lambda: day[0])

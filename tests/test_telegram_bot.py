@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from adapters.platform_settings import TelegramSettings
 from adapters.telegram_bot import TelegramBot
 from adapters.telegram_render import split_html
 from bot import messages
+from bot.conversation import Conversation, Moderators
+from bot.qlog import QuestionLog
 from bot.service import FaqService
 from tests.conftest import MINIMAL
 from tests.fake_telegram import BOT_USER, USER, FakeBotApi
@@ -32,15 +35,22 @@ async def fake() -> AsyncIterator[FakeBotApi]:
     await api.stop()
 
 
-async def started(service: FaqService, fake: FakeBotApi, **settings: Any) -> TelegramBot:
-    values: dict[str, Any] = {
-        "bot_token": TOKEN,
-        "api_base_url": fake.base_url,
-        "user_cooldown_seconds": 0,
-        "chat_cooldown_seconds": 0,
-        **settings,
-    }
-    bot = TelegramBot(service, TelegramSettings(**values))
+async def started(
+    service: FaqService | Conversation, fake: FakeBotApi, **settings: Any
+) -> TelegramBot:
+    values: dict[str, Any] = {"bot_token": TOKEN, "api_base_url": fake.base_url, **settings}
+    telegram = TelegramSettings(**values)
+    conversation = (
+        service
+        if isinstance(service, Conversation)
+        else Conversation(
+            service,
+            moderators=Moderators.of(
+                "telegram", users=telegram.moderator_ids, chats=telegram.moderator_chat_ids
+            ),
+        )
+    )
+    bot = TelegramBot(conversation, telegram)
     await bot.start()
     return bot
 
@@ -60,7 +70,7 @@ def keyboard_data(call: Any) -> list[str]:
 async def test_startup_registers_commands(bot: TelegramBot, fake: FakeBotApi) -> None:
     (call,) = await fake.wait_for("setMyCommands")
     names = [c["command"] for c in call.params["commands"]]
-    assert names == ["ask", "topic", "topics", "sources", "help"]
+    assert names == ["ask", "topic", "topics", "sources", "privacy", "help"]
 
 
 async def test_private_question_gets_cited_html_answer(bot: TelegramBot, fake: FakeBotApi) -> None:
@@ -120,7 +130,8 @@ async def test_ask_command_and_topic_with_typo(bot: TelegramBot, fake: FakeBotAp
             "/topic famly", entities=[{"type": "bot_command", "offset": 0, "length": 6}]
         )
     )
-    first, second = await fake.wait_for("sendMessage", 2)
+    calls = await fake.wait_for("sendMessage", 2)  # two chats: answered in parallel
+    first, second = sorted(calls, key=lambda c: int(c.params["chat_id"]))
     assert "Do North Koreans have bank accounts?" in first.params["text"]
     assert "Families and guilt by association" in second.params["text"]
     assert "e:family-punishment" in keyboard_data(second)
@@ -220,27 +231,104 @@ async def test_flood_limit_429_is_waited_out_and_retried(
     assert first.params["text"] == second.params["text"]
 
 
-async def test_group_cooldown_sends_one_notice_per_window(
+async def test_a_flood_in_a_group_gets_one_notice(bot: TelegramBot, fake: FakeBotApi) -> None:
+    entity = [{"type": "mention", "offset": 0, "length": 13}]
+    for _ in range(12):
+        fake.push(
+            message=fake.message("@faq_test_bot why cant people leave", chat=GROUP, entities=entity)
+        )
+    await fake.wait_for("sendMessage", 6)
+    await asyncio.sleep(0.5)
+    texts = [c.params["text"] for c in fake.of("sendMessage")]
+    assert len(texts) == 6  # the person's burst of 5, then one notice, then silence
+    assert all("Sources" in t for t in texts[:5])
+    assert texts[5].startswith("You are asking faster")
+
+
+async def test_three_private_follow_ups_in_a_row_are_all_answered(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    for question in ("is it illegal to leave", "what about the border", "and families?"):
+        fake.push(message=fake.message(question))
+    calls = await fake.wait_for("sendMessage", 3)
+    assert not any(c.params["text"].startswith("You are asking") for c in calls)
+
+
+async def test_a_busy_group_does_not_delay_a_private_question(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    fake.send_delay[GROUP["id"]] = 0.5  # a group whose every message is slow to go out
+    for i in range(40):
+        fake.push(message=command(fake, "/topics", from_={**USER, "id": 500 + i}))
+    asked = fake.message("is it illegal to leave north korea")
+    started_at = time.monotonic()
+    fake.push(message=asked)
+    async with asyncio.timeout(5):
+        while not fake.sent_to(USER["id"]):
+            await asyncio.sleep(0.02)
+    assert time.monotonic() - started_at < 1.0
+    assert "Is it illegal to leave North Korea?" in fake.sent_to(USER["id"])[0].params["text"]
+
+
+async def test_polling_confirms_an_update_only_after_it_is_handled(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    fake.send_delay[USER["id"]] = 1.0
+    update_id = fake.push(message=fake.message("is it illegal to leave north korea"))
+    await asyncio.sleep(0.6)  # being handled: the reply is still on its way
+    assert fake.confirmed_below <= update_id
+    await fake.wait_for("sendMessage")
+    await asyncio.sleep(0.3)
+    fake.push(message=fake.message("what about the border"))
+    await fake.wait_for("sendMessage", 2)
+    assert fake.confirmed_below > update_id
+
+
+@pytest.mark.parametrize(
+    ("faults", "replies"),
+    [
+        (["500", "500"], 1),  # Telegram failed before acting: retried, exactly one reply
+        (["drop"], 1),  # the connection died before the request arrived
+        (["drop-after"], 2),  # it died after the message was sent: at most one duplicate
+    ],
+)
+async def test_transient_failures_are_retried_not_apologised_for(
+    bot: TelegramBot, fake: FakeBotApi, faults: list[str], replies: int
+) -> None:
+    fake.faults["sendMessage"] = list(faults)
+    fake.push(message=fake.message("is it illegal to leave north korea"))
+    calls = await fake.wait_for("sendMessage", replies, timeout=15)
+    await asyncio.sleep(1.0)
+    texts = [c.params["text"] for c in fake.of("sendMessage")]
+    assert len(texts) == replies
+    assert all("Is it illegal to leave North Korea?" in t for t in texts)
+    assert calls
+
+
+async def test_apology_only_after_retries_are_spent(
+    bot: TelegramBot, fake: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.faults["sendMessage"] = ["500"] * 4  # the retries (3) and the first try
+    fake.push(message=fake.message("is it illegal to leave north korea"))
+    (call,) = await fake.wait_for("sendMessage", timeout=20)
+    assert call.params["text"] == messages.ERROR
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert errors and all(r.exc_info is None for r in errors)  # one line, no traceback
+
+
+async def test_groups_outside_the_allow_list_are_left(
     service: FaqService, fake: FakeBotApi
 ) -> None:
-    bot = await started(service, fake, user_cooldown_seconds=60, chat_cooldown_seconds=0)
+    bot = await started(service, fake, allowed_chat_ids=[-42])
     try:
         entity = [{"type": "mention", "offset": 0, "length": 13}]
-        for _ in range(4):
-            fake.push(
-                message=fake.message(
-                    "@faq_test_bot why cant people leave", chat=GROUP, entities=entity
-                )
-            )
-        calls = await fake.wait_for("sendMessage", 2)
-        await asyncio.sleep(0.5)
-        texts = [c.params["text"] for c in fake.of("sendMessage")]
-        assert (
-            len(texts) == 2
-            and "Sources" in texts[0]
-            and texts[1].startswith("You are asking faster")
-        )
-        assert calls
+        fake.push(message=fake.message("@faq_test_bot hello", chat=GROUP, entities=entity))
+        fake.push(message=fake.message("is it illegal to leave north korea"))
+        (left,) = await fake.wait_for("leaveChat")
+        assert int(left.params["chat_id"]) == GROUP["id"]
+        (call,) = await fake.wait_for("sendMessage")
+        assert int(call.params["chat_id"]) == USER["id"]  # private chats are always served
+        assert fake.sent_to(GROUP["id"]) == []
     finally:
         await bot.stop()
 
@@ -297,29 +385,49 @@ def command(fake: FakeBotApi, text: str, **extra: Any) -> dict[str, Any]:
     )
 
 
-async def test_moderator_commands_refuse_non_moderators(bot: TelegramBot, fake: FakeBotApi) -> None:
-    fake.member_status = "member"
+async def test_a_group_admin_who_is_not_configured_can_do_nothing(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    fake.member_status = "creator"  # they made the group themselves
     fake.push(message=command(fake, "/reload"))
     fake.push(message=command(fake, "/unanswered"))
-    first, second = await fake.wait_for("sendMessage", 2)
-    assert first.params["text"] == second.params["text"] == messages.MODERATORS_ONLY
-    (check, _) = await fake.wait_for("getChatMember", 2)
-    assert int(check.params["user_id"]) == USER["id"]
-
-
-async def test_admins_and_anonymous_admins_can_reload(bot: TelegramBot, fake: FakeBotApi) -> None:
-    fake.member_status = "administrator"
-    fake.push(message=command(fake, "/reload"))
-    (call,) = await fake.wait_for("sendMessage")
-    assert call.params["text"].startswith("FAQ reloaded: 34 entries")
-    fake.member_status = "member"
-    fake.push(message=command(fake, "/reload", sender_chat=GROUP))  # posted as the group
-    calls = await fake.wait_for("sendMessage", 2)
-    assert calls[1].params["text"].startswith("FAQ reloaded")
-    fake.member_status = "creator"
-    fake.push(message=command(fake, "/unanswered"))
+    fake.push(message=command(fake, "/reload", sender_chat=GROUP))  # an anonymous admin
     calls = await fake.wait_for("sendMessage", 3)
-    assert calls[2].params["text"] == html.escape(messages.LOG_OFF)  # the test service has no log
+    assert all("No moderators are configured" in c.params["text"] for c in calls)
+    assert fake.of("getChatMember") == []  # being an admin is never even asked
+
+
+async def test_configured_moderator_reloads_and_reads_the_report_only_in_private(
+    service: FaqService, fake: FakeBotApi, tmp_path: Path
+) -> None:
+    logged = FaqService(service._snapshot, path=service._path)
+    logged.qlog = QuestionLog(tmp_path / "q.sqlite3")
+    bot = await started(logged, fake, moderator_ids=[USER["id"]])
+    stranger = {**USER, "id": 222}
+    try:
+        fake.push(message=fake.message("what is the weather in pyongyang", from_=stranger))
+        await fake.wait_for("sendMessage")
+        logged.qlog.flush()
+        fake.push(message=command(fake, "/reload", from_=stranger))
+        fake.push(message=command(fake, "/reload"))
+        fake.push(message=command(fake, "/unanswered"))  # in the group: refused
+        await fake.wait_for("sendMessage", 4)
+        fake.push(message=fake.message("/unanswered", entities=[_CMD(11)]))  # in private
+        await fake.wait_for("sendMessage", 5)
+        in_group = [html.unescape(c.params["text"]) for c in fake.sent_to(GROUP["id"])]
+        assert in_group[0] == messages.MODERATORS_ONLY
+        assert in_group[1].startswith("FAQ reloaded:")
+        assert in_group[2] == messages.PRIVATE_ONLY
+        assert not any("weather" in t for t in in_group)
+        (report,) = fake.sent_to(USER["id"])
+        assert "weather" in report.params["text"]
+    finally:
+        await bot.stop()
+        logged.qlog.close()
+
+
+def _CMD(length: int) -> dict[str, Any]:
+    return {"type": "bot_command", "offset": 0, "length": length}
 
 
 async def test_feedback_counts_one_vote_per_person_per_answer(

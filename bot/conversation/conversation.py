@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from bot import messages
 from bot.conversation.actions import Action, Verb
@@ -23,11 +22,11 @@ from bot.conversation.results import (
     ShowTopic,
     ShowTopics,
 )
-from bot.errors import KnowledgeError
 from bot.reply import Reply
 from bot.report import build_report, render_report
 from bot.service import FaqService
 from bot.state import Hasher, MemoryState, SharedState
+from bot.watch import reload_and_describe
 
 __all__ = ["SAFETY_PAYLOAD", "Conversation"]
 
@@ -70,7 +69,7 @@ class Conversation:
         self.state = state or MemoryState()
         self.hash = hasher or Hasher()
         self.limiter = Limiter(policy or RatePolicy(), self.state, self.hash)
-        self._clock = clock
+        self.clock = clock
 
     # --- questions ----------------------------------------------------------------------
 
@@ -83,7 +82,7 @@ class Conversation:
             if who.private or who.local:
                 return Show(reply)
             return Privately(Show(reply), messages.SAFETY_PUBLIC, SAFETY_PAYLOAD)
-        refused = await self.limiter.check(who, Kind.QUESTION, self._clock())
+        refused = await self.limiter.check(who, Kind.QUESTION, self.clock())
         if refused is not None:
             return refused
         if not reply.is_help:
@@ -142,6 +141,10 @@ class Conversation:
             return ShowTopics(messages.TOPIC_NAME_MISSING, self.service.topics())
         return ShowTopic(self.service.topic(name))
 
+    async def not_text(self, who: Asker) -> Result:
+        """Answer a sticker, photo or file: only text questions are read."""
+        return await self._click(who) or Notice(messages.NOT_TEXT)
+
     async def sources(self, who: Asker) -> Result:
         """List the documents answers cite."""
         return await self._click(who) or ShowSources(self.service.sources())
@@ -178,10 +181,10 @@ class Conversation:
         refused = self._moderator_only(who)
         if refused is not None:
             return refused
-        limited = await self.limiter.check(who, Kind.RELOAD, self._clock())
+        limited = await self.limiter.check(who, Kind.RELOAD, self.clock())
         if limited is not None:
             return limited
-        text, _ok = await asyncio.to_thread(self.reload_and_describe)
+        text, _ok = await asyncio.to_thread(reload_and_describe, self.service)
         return Notice(text, private=True)
 
     async def unanswered(self, who: Asker) -> Result:
@@ -197,19 +200,6 @@ class Conversation:
         report = await asyncio.to_thread(build_report, self.service, qlog, _REPORT_DAYS)
         return Report(render_report(report, limit=10))
 
-    def reload_and_describe(self) -> tuple[str, bool]:
-        """Reload (blocking) and describe the result for chat: file names, never full paths."""
-        try:
-            kb = self.service.reload()
-        except KnowledgeError as exc:
-            for issue in exc.issues:
-                log.error("reload rejected: %s", issue)
-            lines = [f"{Path(i.path).name}:{i.line}: {i.message}" for i in exc.issues]
-            return "\n".join([messages.RELOAD_REJECTED, *lines]), False
-        text = messages.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics))
-        log.warning("%s", text)
-        return text, True
-
     # --- helpers ------------------------------------------------------------------------
 
     def _moderator_only(self, who: Asker) -> Notice | None:
@@ -220,11 +210,11 @@ class Conversation:
         return Notice(messages.MODERATORS_ONLY, private=True)
 
     async def _click(self, who: Asker) -> Result | None:
-        return await self.limiter.check(who, Kind.CLICK, self._clock())
+        return await self.limiter.check(who, Kind.CLICK, self.clock())
 
     async def _vote(self, who: Asker, entry_id: str, helpful: bool, message_key: str) -> Result:
         key = self.hash(who.platform, "vote", who.person, message_key or entry_id)
-        if not await self.state.first(key, _VOTE_MEMORY, self._clock()):
+        if not await self.state.first(key, _VOTE_MEMORY, self.clock()):
             return Notice(messages.ALREADY_VOTED, private=True)
         if self.service.qlog is not None:
             self.service.qlog.feedback(entry_id, helpful)

@@ -83,8 +83,10 @@ class Limiter:
         return await self.state.take(key, self.policy.group, now)
 
     async def _refuse(self, who: Asker, kind: Kind, wait: float, now: float) -> Notice | Silence:
+        budget = self.policy.budget(kind)
         told = self.hash(who.platform, "told", kind, who.person)
-        if not await self.state.first(told, max(wait, 1.0), now):
+        window = 1 / budget.per_second if budget.per_second > 0 else 3600.0
+        if not await self.state.first(told, window, now):
             return Silence()
         public = not who.private and not who.whisper and who.chat_id is not None
         if public and await self._group(who, now) > 0:

@@ -1,0 +1,336 @@
+"""Receiving Telegram updates fairly and without losing any.
+
+- `ChatScheduler`: one chat's updates in order, different chats in parallel, a bound on
+  how many run at once and on the backlog (beyond it, updates are shed with a short
+  "busy" answer instead of growing memory).
+- `Poller`: long polling that confirms an update to Telegram only once it is handled:
+  the offset sent is the lowest update still in flight, so a crash loses nothing that
+  Telegram considers delivered.
+- `WebhookServer`: answers Telegram's POST with 200 only after the update is handled, and
+  skips an update another replica (or an earlier delivery) already handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+from telegram import Bot, Update
+from telegram.error import InvalidToken, RetryAfter, TelegramError
+
+__all__ = ["ChatScheduler", "Poller", "WebhookServer"]
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[Update], Awaitable[None]]
+
+
+class ChatScheduler:
+    """Runs update handlers: per chat in order, across chats in parallel, within bounds."""
+
+    def __init__(
+        self, handle: Handle, shed: Handle, *, concurrency: int = 32, backlog: int = 1000
+    ) -> None:
+        """Create a scheduler.
+
+        Args:
+            handle: Handles one update (exceptions are logged, never raised here).
+            shed: Called instead of `handle` for updates over the backlog (say "busy").
+            concurrency: How many updates are handled at once.
+            backlog: How many may wait; more are shed.
+        """
+        self._handle = handle
+        self._shed = shed
+        self._slots = asyncio.Semaphore(concurrency)
+        self._backlog = backlog
+        self._chats: dict[object, deque[tuple[Update, asyncio.Future[None]]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.waiting = 0
+        self.shed_count = 0
+
+    def submit(self, update: Update) -> asyncio.Future[None]:
+        """Queue an update; the future is done once it was handled (or shed)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.waiting >= self._backlog:
+            self.shed_count += 1
+            self._spawn(self._run_one(self._shed, update, done))
+            return done
+        key = _chat_key(update)
+        queue = self._chats.get(key)
+        self.waiting += 1
+        if queue is not None:  # that chat's task is running and will get to it
+            queue.append((update, done))
+            return done
+        self._chats[key] = deque([(update, done)])
+        self._spawn(self._run_chat(key))
+        return done
+
+    async def drain(self, grace: float) -> int:
+        """Wait up to `grace` seconds for queued work, then cancel the rest.
+
+        Returns:
+            How many updates were left unhandled.
+        """
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace)
+        # A chat's update stays at the head of its queue until it is handled.
+        left = sum(len(q) for q in self._chats.values())
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=1.0)
+        return left
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_chat(self, key: object) -> None:
+        queue = self._chats[key]
+        try:
+            while queue:
+                update, done = queue[0]
+                # A chat holds at most one slot, so one busy chat cannot starve the others.
+                async with self._slots:
+                    await self._run_one(self._handle, update, done)
+                queue.popleft()
+                self.waiting -= 1
+        finally:
+            if self._chats.get(key) is queue:
+                del self._chats[key]
+
+    async def _run_one(self, handle: Handle, update: Update, done: asyncio.Future[None]) -> None:
+        try:
+            await handle(update)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the handler's own error handler has run; do not stop
+            log.error("telegram: update %s failed: %s", update.update_id, _brief(exc))
+            log.debug("telegram: update failure", exc_info=True)
+        finally:
+            if not done.done():
+                done.set_result(None)
+
+
+class Poller:
+    """Long polling that confirms updates only after they are handled."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        scheduler: ChatScheduler,
+        *,
+        allowed_updates: Sequence[str] | None = None,
+        timeout: int = 10,
+    ) -> None:
+        """Create a poller feeding `scheduler` (start it with `run`)."""
+        self._bot = bot
+        self._scheduler = scheduler
+        self._allowed = allowed_updates
+        self._timeout = timeout
+        self._in_flight: set[int] = set()
+        self._handled: set[int] = set()
+        self._max_seen = -1
+        self._progress = asyncio.Event()
+        self.offset: int | None = None
+
+    def watermark(self) -> int | None:
+        """Return the offset to send: every update below it is handled."""
+        if self._in_flight:
+            return min(self._in_flight)
+        return None if self._max_seen < 0 else self._max_seen + 1
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set; network trouble is retried with backoff."""
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                updates = await self._poll(stop)
+            except (InvalidToken, asyncio.CancelledError):
+                raise
+            except RetryAfter as exc:
+                await _sleep(stop, _seconds(exc.retry_after))
+                continue
+            except TelegramError as exc:
+                log.warning("telegram: polling failed (%s); retrying in %.0f s", _brief(exc), delay)
+                await _sleep(stop, delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            if updates is None:
+                break
+            delay = 1.0
+            fresh = [u for u in updates if self._is_new(u.update_id)]
+            for update in fresh:
+                self._accept(update)
+            if updates and not fresh:
+                # Everything returned is still in flight or handled but not yet confirmed:
+                # wait for progress instead of asking again at once.
+                self._progress.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._progress.wait(), 1.0)
+
+    async def confirm(self) -> None:
+        """Tell Telegram about everything handled so far (before stopping)."""
+        offset = self.watermark()
+        if offset is None or offset == self.offset:
+            return
+        try:
+            await self._bot.get_updates(offset=offset, limit=1, timeout=0, read_timeout=5)
+        except TelegramError as exc:
+            log.warning("telegram: could not confirm handled updates: %s", _brief(exc))
+
+    def _is_new(self, update_id: int) -> bool:
+        # An answer to an older offset can repeat updates handled since: everything below
+        # the current watermark is handled, the rest is remembered in the two sets.
+        if update_id in self._in_flight or update_id in self._handled:
+            return False
+        mark = self.watermark()
+        return mark is None or update_id >= mark
+
+    def _accept(self, update: Update) -> None:
+        uid = update.update_id
+        self._in_flight.add(uid)
+        self._max_seen = max(self._max_seen, uid)
+        self._scheduler.submit(update).add_done_callback(lambda _f: self._finish(uid))
+
+    def _finish(self, update_id: int) -> None:
+        self._in_flight.discard(update_id)
+        self._handled.add(update_id)
+        mark = self.watermark()
+        if mark is not None:
+            self._handled = {u for u in self._handled if u >= mark}
+        self._progress.set()
+
+    async def _poll(self, stop: asyncio.Event) -> tuple[Update, ...] | None:
+        self.offset = self.watermark()
+        call = asyncio.ensure_future(
+            self._bot.get_updates(
+                offset=self.offset,
+                timeout=self._timeout,
+                allowed_updates=self._allowed,
+                read_timeout=self._timeout + 5,
+            )
+        )
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({call, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if not call.done():  # stopping: nothing fetched by this call is lost
+            call.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                await call
+            return None
+        return call.result()
+
+
+class WebhookServer:
+    """Receives Telegram's webhook calls; acknowledges each only once it is handled."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        scheduler: ChatScheduler,
+        *,
+        path: str,
+        secret: str | None,
+        already_handled: Callable[[int], Awaitable[bool]],
+        mark_handled: Callable[[int], Awaitable[None]],
+        handle_timeout: float = 50.0,
+    ) -> None:
+        """Create the server (start it with `start`).
+
+        Args:
+            bot: Used to decode updates.
+            scheduler: Where updates are handled.
+            path: URL path Telegram posts to.
+            secret: Required `X-Telegram-Bot-Api-Secret-Token` (None: not checked).
+            already_handled: Whether an update id was handled here or by another replica.
+            mark_handled: Records an update id as handled.
+            handle_timeout: Longer handling is answered 200 anyway, so Telegram does not
+                resend an update that is still being answered.
+        """
+        self._bot = bot
+        self._scheduler = scheduler
+        self._path = "/" + path.strip("/")
+        self._secret = secret
+        self._already = already_handled
+        self._mark = mark_handled
+        self._timeout = handle_timeout
+        self._runner: web.AppRunner | None = None
+        self._accepting = True
+        self.port = 0
+
+    async def start(self, host: str, port: int) -> None:
+        """Listen on host:port."""
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post(self._path, self._receive)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else port
+
+    async def stop(self) -> None:
+        """Refuse new updates (Telegram resends them later) and close the server."""
+        self._accepting = False
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if self._secret is not None and not hmac.compare_digest(token, self._secret):
+            return web.Response(status=403)
+        if not self._accepting:
+            return web.Response(status=503)
+        try:
+            data: Any = await request.json()
+            update = Update.de_json(data, self._bot)
+        except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+            return web.Response(status=400)
+        if update is None:
+            return web.Response(status=400)
+        if await self._already(update.update_id):
+            return web.Response(status=200)
+        done = self._scheduler.submit(update)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(done), self._timeout)
+        if done.done():
+            await self._mark(update.update_id)
+        return web.Response(status=200)
+
+
+def _chat_key(update: Update) -> object:
+    chat = update.effective_chat
+    if chat is not None:
+        return chat.id
+    user = update.effective_user
+    if user is not None:
+        return ("user", user.id)
+    return ("update", update.update_id)
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]
+
+
+def _brief(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
