@@ -105,7 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = getattr(args, "debug", False)
     try:
         settings = Settings()
-        configure_logging(logging.DEBUG if debug else settings.log_level.upper(), _secrets())
+        configure_logging(
+            logging.DEBUG if debug else settings.log_level.upper(),
+            _secrets(),
+            payloads=settings.log_payloads,
+        )
         if hasattr(args, "knowledge"):
             settings = settings.model_copy(update={"knowledge": args.knowledge})
         return _dispatch(args, settings)

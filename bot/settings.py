@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     suggest_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
     answer_margin: float = Field(default=0.01, ge=0.0, le=1.0)
     log_level: str = Field(default="WARNING")
+    # Let the platform libraries log whole updates at debug level (they hold ids and text).
+    log_payloads: bool = False
     log_path: Path = Field(default=Path("data/questions.sqlite3"), description="Question log.")
     log_enabled: bool = True
     log_questions: bool = True

@@ -16,7 +16,7 @@ from bot.conversation import Conversation, Moderators
 from bot.reply import Reply
 from bot.service import FaqService
 from tests.conftest import FAQ
-from tests.fake_discord import APP_ID, BOT, CHANNEL_ID, GUILD_ID, FakeDiscord
+from tests.fake_discord import APP_ID, BOT, CHANNEL_ID, GUILD_ID, USER, FakeDiscord
 
 TOKEN = "discord-test-token.never.logged"
 EPHEMERAL = 64
@@ -437,3 +437,24 @@ async def test_command_error_is_logged_and_answered_privately(
         assert "internal detail" not in str(body)
     finally:
         await bot.stop()
+
+
+async def test_a_busy_channel_and_a_dm_flooder_do_not_delay_another_dm(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    fake.delays[f"/channels/{CHANNEL_ID}/"] = 0.5  # a slow, busy server channel
+    flooder = {**USER, "id": "222", "username": "flooder"}
+    for i in range(40):
+        text = f"<@{BOT['id']}> is it illegal to leave nk {i}"
+        await fake.dispatch("MESSAGE_CREATE", fake.message(text, mentions=[BOT]))
+        await fake.dispatch(
+            "MESSAGE_CREATE", {**fake.message("why cant people leave", dm=True), "author": flooder}
+        )
+    other = {**USER, "id": "333", "username": "reader"}
+    asked = {**fake.message("do north koreans have bank accounts", dm=True), "channel_id": "7333"}
+    asked["author"] = other
+    started_at = time.monotonic()
+    await fake.dispatch("MESSAGE_CREATE", asked)
+    (call,) = await fake.wait_for("POST", "/channels/7333/messages", timeout=5)
+    assert time.monotonic() - started_at < 1.0
+    assert call.body["embeds"][0]["title"] == "Do North Koreans have bank accounts?"

@@ -71,6 +71,8 @@ async def test_run_with_telegram_token_answers_and_never_logs_the_token(fake: Fa
     log = err.decode()
     assert "telegram: connected" in log and "telegram: answer why-cant-leave" in log
     assert TOKEN not in log and TOKEN not in out.decode()
+    # --debug shows the bot's own debug lines, not who asked or what they asked.
+    assert "Asker" not in log and "just leave" not in log
     assert "you>" not in out.decode() and "I answer questions" not in out.decode()  # no console
 
 
@@ -122,6 +124,8 @@ async def test_telegram_and_discord_run_in_one_process(fake: FakeBotApi) -> None
     assert proc.returncode == 0, log
     assert "telegram: connected" in log and "discord: connected" in log
     assert "discord-runner-token" not in log and TOKEN not in log
+    assert payload["token"] not in log and "asker" not in log.casefold()
+    assert "bank accounts" not in log and "illegal to leave" not in log
 
 
 async def test_rejected_edit_is_posted_to_moderator_chats(
