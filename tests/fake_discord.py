@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,7 @@ class Call:
     method: str
     path: str
     body: Any
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -55,6 +58,11 @@ class FakeDiscord:
     faults: dict[str, list[str]] = field(default_factory=dict)
     # Seconds each request under a path prefix takes (a slow or rate-limited channel).
     delays: dict[str, float] = field(default_factory=dict)
+    # Random faults (benchmarks): this share of requests under `fault_prefixes` fails.
+    fault_rate: float = 0.0
+    fault_prefixes: tuple[str, ...] = ("/channels/", "/interactions/", "/webhooks/")
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+    _acknowledged: set[str] = field(default_factory=set)
 
     async def start(self) -> None:
         app = web.Application()
@@ -206,6 +214,14 @@ class FakeDiscord:
         if request.can_read_body:
             text = await request.text()
             body = json.loads(text) if text and request.content_type == "application/json" else text
+        if path.startswith("/interactions/"):
+            interaction_id = path.split("/")[2]
+            if interaction_id in self._acknowledged:  # as Discord does: one answer only
+                return _json(
+                    {"message": "Interaction has already been acknowledged.", "code": 40060},
+                    status=400,
+                )
+            self._acknowledged.add(interaction_id)
         async with self._changed:
             self.calls.append(Call(request.method, path, body))
             self._changed.notify_all()
@@ -221,6 +237,8 @@ class FakeDiscord:
         for prefix, queue in self.faults.items():
             if path.startswith(prefix) and queue:
                 return queue.pop(0)
+        if path.startswith(self.fault_prefixes) and self.rng.random() < self.fault_rate:
+            return self.rng.choice(("503", "drop", "drop-after"))
         return None
 
     def _answer(self, method: str, path: str, body: Any) -> Any:

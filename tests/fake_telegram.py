@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -52,6 +54,10 @@ class FakeBotApi:
     # request was carried out: the message exists, the bot never hears so).
     faults: dict[str, list[str]] = field(default_factory=dict)
     webhook_url: str = ""
+    # Random faults (benchmarks): this share of requests to `fault_methods` fails at random.
+    fault_rate: float = 0.0
+    fault_methods: tuple[str, ...] = ("sendMessage",)
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
 
     async def start(self) -> str:
         app = web.Application()
@@ -117,6 +123,8 @@ class FakeBotApi:
             )
         method = request.match_info["method"]
         fault = self.faults.get(method, [None]).pop(0) if self.faults.get(method) else None
+        if fault is None and method in self.fault_methods and self.rng.random() < self.fault_rate:
+            fault = self.rng.choice(("500", "drop", "drop-after"))
         if fault == "drop":
             _drop(request)
         params = await _params(request)

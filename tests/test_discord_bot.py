@@ -458,3 +458,16 @@ async def test_a_busy_channel_and_a_dm_flooder_do_not_delay_another_dm(
     (call,) = await fake.wait_for("POST", "/channels/7333/messages", timeout=5)
     assert time.monotonic() - started_at < 1.0
     assert call.body["embeds"][0]["title"] == "Do North Koreans have bank accounts?"
+
+
+async def test_interaction_answer_dropped_after_delivery_is_not_duplicated(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    fake.faults["/interactions/"] = ["drop-after"]
+    payload = fake.interaction(2, slash("ask", question="is it illegal to leave nk"))
+    await fake.dispatch("INTERACTION_CREATE", payload)
+    (call,) = await fake.wait_for("POST", f"/interactions/{payload['id']}/", timeout=15)
+    await asyncio.sleep(2.0)
+    assert len(fake.of("POST", f"/interactions/{payload['id']}/")) == 1
+    assert fake.of("POST", f"/webhooks/{APP_ID}/") == []  # no apology follow-up either
+    assert call.body["data"]["embeds"]
