@@ -117,7 +117,7 @@ def citation_line(number: int, c: Citation) -> str:
     if c.published:
         parts.append(c.published.isoformat())
     if c.section:
-        parts.append(f"section “{discord.utils.escape_markdown(c.section)}”")
+        parts.append(discord.utils.escape_markdown(c.section_label or ""))
     return f"{number}. " + ", ".join(parts)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ALREADY_VOTED",
     "COOLDOWN",
+    "ENGLISH_ONLY",
     "ERROR",
     "HELP",
     "HELPFUL",
@@ -12,6 +13,7 @@ __all__ = [
     "MODERATORS_ONLY",
     "NONE",
     "NOT_TEXT",
+    "OUT_OF_SCOPE",
     "STALE",
     "SUGGEST",
     "THANKS",
@@ -29,6 +31,16 @@ SUGGEST = "I'm not sure I understood. Did you mean one of these?"
 NONE = (
     "I don't know that one. I can only answer what my FAQ covers, "
     "which is about why North Koreans cannot simply leave. These are my topics:"
+)
+# The default note of an out-of-scope refusal; the FAQ file may give each block its own.
+OUT_OF_SCOPE = (
+    "This FAQ is about North Korean citizens and why they cannot leave their country, "
+    "so it does not cover that question."
+)
+# For messages mostly in another script; in English and Korean, as the bot answers in English.
+ENGLISH_ONLY = (
+    "I can only answer questions in English. Please ask in English. "
+    "저는 영어로 된 질문에만 답할 수 있어요. 영어로 질문해 주세요."
 )
 TOPIC_FOUND = "{title}: {summary}"
 TOPIC_NOT_FOUND = 'I have no topic called "{name}". These are the topics:'

@@ -91,7 +91,7 @@ class QuestionLog:
     def record(
         self,
         platform: str,
-        question: str,
+        question: str | None,
         outcome: str,
         entry_id: str | None,
         score: float,

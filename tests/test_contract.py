@@ -43,7 +43,15 @@ def test_answer_fields(service: FaqService) -> None:
     assert obj["entry"].keys() == {"id", "topic", "question", "answer"}  # type: ignore[union-attr]
     assert obj["entry"]["id"] == "leaving-illegal"  # type: ignore[index]
     for source in obj["sources"]:  # type: ignore[attr-defined]
-        assert source.keys() == {"id", "title", "author", "published", "section", "url"}
+        assert source.keys() == {
+            "id",
+            "title",
+            "author",
+            "published",
+            "section",
+            "section_label",
+            "url",
+        }
     by_id = {s["id"]: s for s in obj["sources"]}  # type: ignore[attr-defined]
     assert by_id["why-dont-people-leave"]["author"] == "Cassie Grissom"
     assert by_id["why-dont-people-leave"]["published"] is None

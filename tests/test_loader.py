@@ -148,8 +148,8 @@ BROKEN = [
         "syntax",
         "    answer: The second answer.",
         "    answer: [unclosed",
-        "sources: [{source: src}]",
-        ["invalid YAML"],
+        "[unclosed",
+        ["invalid YAML", "`[` opened on this line is never closed"],
     ),
     ("wrong version", "version: 1", "version: 2", "version: 2", ["version"]),
 ]
