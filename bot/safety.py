@@ -70,10 +70,10 @@ _BRIDGE = (
     r"going|will|would|should|shall|could|can|must|may|might|try|trying|tried|to|like|"
     r"hope|hoping|decided|thinking|think|about|of|dream|ready|just|really|finally|still|"
     r"also|do|does|did|safely|secretly|somehow|get|help|me|us|him|her|them|able|allowed|"
-    r"for|ever|please|how|when|if|and|caught|know|who|that)"
+    r"for|ever|please|how|when|if|and|caught|know|who|that|not|never)"
 )
 _VERB = (
-    r"(?:escap\w*|flee\w*|fled|defect\w*|leav\w*|exit\w*|emigrat\w*|run away|ran away|"
+    r"(?:escap(?!ee)\w*|flee\w*|fled|defect(?!or|ion)\w*|leav(?!ers?\b)\w*|exit\w*|emigrat\w*|run away|ran away|"
     r"get (?:\w+ )?out|got out|break out|sneak \w*out|slip out|cross\w*|swim across|"
     r"make it (?:out|across)|rescue\w*|get (?:to|into) (?:china|south korea|seoul)|out\b)"
 )
@@ -83,6 +83,7 @@ _BARE = re.compile(
     r"my \w+|and|but|so|what|how|help|asap|too|already|from here|out of here|of here))*$"
 )
 _VISITOR = re.compile(r"\b(?:touris\w*|tours?|visit\w*|vacation|holiday|trip|visas?|foreigners?)\b")
+_FIRST_WORD = re.compile(r"\b(?:i|me|my|we|us|our|myself)\b")
 _CONTEXT = re.compile(rf"\b{_NK}\b|defect|\b(?:into|to|across to) china\b")
 
 
@@ -174,7 +175,7 @@ RULES = (
     ),
     _rule(
         "asks for a how-to",
-        rf"\b(?:how|ways?|steps|guide|tips|advice) (?:to|for) {_VERB}",
+        rf"(?<!know )(?<!knew )\b(?:how|steps|guide|tips|advice) (?:to|for) {_VERB}",
         context=True,
         visitor=True,
     ),
@@ -287,7 +288,11 @@ class SafetyCheck:
         for rule in RULES:
             if rule.applies(plain, nk=nk, visitor=visitor):
                 return rule.name
-        if process.extractOne(plain, self._english, scorer=fuzz.ratio, score_cutoff=88):
+        # "how do i escape" is listed, "how do people escape" must not match it: a phrasing
+        # in the first person only matches questions in the first person.
+        first = _FIRST_WORD.search(plain) is not None
+        listed = [t for t in self._english if first or not _FIRST_WORD.search(t)]
+        if process.extractOne(plain, listed, scorer=fuzz.ratio, score_cutoff=90):
             return "listed phrasing"
         return None
 

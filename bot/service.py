@@ -197,7 +197,7 @@ class FaqService:
         if mostly_non_latin(query):
             return Reply(query, Outcome.NONE, 0.0, messages.ENGLISH_ONLY)
         ranked = snapshot.matcher.rank(query, limit=5)
-        if ranked and self._refuses(ranked[0]):
+        if self._refuses(ranked):
             note = refusal_note(snapshot.kb, ranked[0].entry_id)
             return Reply(
                 query, Outcome.NONE, 0.0, messages.NONE, topics=snapshot.kb.topics, note=note
@@ -214,9 +214,14 @@ class FaqService:
             return Reply(query, outcome, score, messages.SUGGEST, suggestions=offered)
         return Reply(query, outcome, score, messages.NONE, topics=snapshot.kb.topics)
 
-    def _refuses(self, best: Candidate) -> bool:
-        # An out-of-scope block that ranks first, and would at least have been suggested.
-        return is_out_of_scope(best.entry_id) and best.score >= self.thresholds.suggest
+    def _refuses(self, ranked: list[Candidate]) -> bool:
+        # An out-of-scope block ranks first, would at least have been suggested, and leads
+        # the best real entry by the answer margin (closer than that, the entry is asked).
+        if not ranked or not is_out_of_scope(ranked[0].entry_id):
+            return False
+        entry = next((c.score for c in ranked if not is_out_of_scope(c.entry_id)), 0.0)
+        best = ranked[0].score
+        return best >= self.thresholds.suggest and best - entry >= self.thresholds.margin
 
     def search(self, text: str, limit: int = 10) -> tuple[Reply, ...]:
         """Return the answers of up to `limit` entries that match a text (inline search).
@@ -233,7 +238,7 @@ class FaqService:
             return ()
         found = []
         ranked = snapshot.matcher.rank(query, limit=limit + 1)
-        if ranked and self._refuses(ranked[0]):
+        if self._refuses(ranked):
             return ()
         for candidate in ranked[:limit]:
             entry = snapshot.kb.entry(candidate.entry_id)
