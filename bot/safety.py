@@ -73,7 +73,8 @@ _BRIDGE = (
     r"for|ever|please|how|when|if|and|caught|know|who|that|not|never)"
 )
 _VERB = (
-    r"(?:escap(?!ee)\w*|flee\w*|fled|defect(?!or|ion)\w*|leav(?!ers?\b)\w*|exit\w*|emigrat\w*|run away|ran away|"
+    r"(?:escap(?!ee)\w*|flee\w*|fled|defect(?!or|ion)\w*|leav(?!ers?\b)\w*|exit\w*|emigrat\w*|"
+    r"run away|ran away|"
     r"get (?:\w+ )?out|got out|break out|sneak \w*out|slip out|cross\w*|swim across|"
     r"make it (?:out|across)|rescue\w*|get (?:to|into) (?:china|south korea|seoul)|out\b)"
 )

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot import messages
+from bot.matcher import Candidate
 from bot.models import Entry, KnowledgeBase
 
-__all__ = ["is_out_of_scope", "matchable", "refusal_note"]
+__all__ = ["is_out_of_scope", "matchable", "refusal_note", "screen"]
 
 # Not a slug, so no FAQ entry can ever have such an id.
 _PREFIX = "~out-of-scope-"
@@ -37,3 +38,27 @@ def refusal_note(kb: KnowledgeBase, entry_id: str) -> str:
     """Return the one-line note for a refused question (the block's own, or the default)."""
     block = kb.out_of_scope[int(entry_id.removeprefix(_PREFIX))]
     return block.note or messages.OUT_OF_SCOPE
+
+
+def screen(
+    ranked: list[Candidate], suggest: float, margin: float
+) -> tuple[Candidate | None, list[Candidate], bool]:
+    """Decide what the out-of-scope blocks do to a ranking.
+
+    Args:
+        ranked: The matcher's candidates, best first, pseudo-entries included.
+        suggest: Lowest score worth offering.
+        margin: The lead an outright decision needs (the service's answer margin).
+
+    Returns:
+        The block that wins (refuse the question) or None; the real entries, best first;
+        and whether a block came too close to the best entry to answer it outright.
+    """
+    real = [c for c in ranked if not is_out_of_scope(c.entry_id)]
+    top = ranked[0] if ranked else None
+    if top is None or not is_out_of_scope(top.entry_id) or top.score < suggest:
+        return None, real, False
+    runner_up = real[0].score if real else 0.0
+    if top.score - runner_up >= margin or runner_up < suggest:
+        return top, real, False
+    return None, real, True

@@ -17,7 +17,7 @@ from bot.models import SAFETY_ID, Entry, KnowledgeBase, Source, Topic
 from bot.qlog import QuestionLog
 from bot.reply import Outcome, Reply, Suggestion, TopicReply, citation_of
 from bot.safety import SafetyCheck
-from bot.scope import is_out_of_scope, matchable, refusal_note
+from bot.scope import matchable, refusal_note, screen
 from bot.text import MAX_QUESTION_CHARS, STOPWORDS, clean_input, mostly_non_latin, words
 
 __all__ = ["FaqService", "Snapshot", "Thresholds", "decide"]
@@ -197,13 +197,17 @@ class FaqService:
         if mostly_non_latin(query):
             return Reply(query, Outcome.NONE, 0.0, messages.ENGLISH_ONLY)
         ranked = snapshot.matcher.rank(query, limit=5)
-        if self._refuses(ranked):
-            note = refusal_note(snapshot.kb, ranked[0].entry_id)
+        block, ranked, doubtful = screen(ranked, self.thresholds.suggest, self.thresholds.margin)
+        if block is not None:
+            note = refusal_note(snapshot.kb, block.entry_id)
             return Reply(
                 query, Outcome.NONE, 0.0, messages.NONE, topics=snapshot.kb.topics, note=note
             )
-        ranked = [c for c in ranked if not is_out_of_scope(c.entry_id)][:4]
-        outcome, chosen = decide(ranked, self.thresholds)
+        outcome, chosen = decide(ranked[:4], self.thresholds)
+        if doubtful and outcome is Outcome.ANSWER:
+            # Too close to an out-of-scope block to answer outright: offer, do not answer.
+            chosen = [c for c in ranked[:3] if c.score >= self.thresholds.suggest]
+            outcome = Outcome.SUGGEST
         if outcome is Outcome.ANSWER:
             entry = snapshot.kb.entry(chosen[0].entry_id)
             assert entry is not None
@@ -213,15 +217,6 @@ class FaqService:
             offered = tuple(_suggestion(snapshot.kb, c) for c in chosen)
             return Reply(query, outcome, score, messages.SUGGEST, suggestions=offered)
         return Reply(query, outcome, score, messages.NONE, topics=snapshot.kb.topics)
-
-    def _refuses(self, ranked: list[Candidate]) -> bool:
-        # An out-of-scope block ranks first, would at least have been suggested, and leads
-        # the best real entry by the answer margin (closer than that, the entry is asked).
-        if not ranked or not is_out_of_scope(ranked[0].entry_id):
-            return False
-        entry = next((c.score for c in ranked if not is_out_of_scope(c.entry_id)), 0.0)
-        best = ranked[0].score
-        return best >= self.thresholds.suggest and best - entry >= self.thresholds.margin
 
     def search(self, text: str, limit: int = 10) -> tuple[Reply, ...]:
         """Return the answers of up to `limit` entries that match a text (inline search).
@@ -237,8 +232,12 @@ class FaqService:
         if not query or mostly_non_latin(query):
             return ()
         found = []
-        ranked = snapshot.matcher.rank(query, limit=limit + 1)
-        if self._refuses(ranked):
+        block, ranked, _ = screen(
+            snapshot.matcher.rank(query, limit=limit + 1),
+            self.thresholds.suggest,
+            self.thresholds.margin,
+        )
+        if block is not None:
             return ()
         for candidate in ranked[:limit]:
             entry = snapshot.kb.entry(candidate.entry_id)
