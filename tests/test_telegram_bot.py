@@ -78,8 +78,8 @@ async def test_private_question_gets_cited_html_answer(bot: TelegramBot, fake: F
     )
     assert "Cassie Grissom" in p["text"]
     assert keyboard_data(call) == [
-        "e:guilt-by-association",
         "e:family-deterrent",
+        "e:prison-camps",
         "f:family-punishment:1",
         "f:family-punishment:0",
     ]
@@ -311,7 +311,7 @@ async def test_admins_and_anonymous_admins_can_reload(bot: TelegramBot, fake: Fa
     fake.member_status = "administrator"
     fake.push(message=command(fake, "/reload"))
     (call,) = await fake.wait_for("sendMessage")
-    assert call.params["text"].startswith("FAQ reloaded: 34 entries")
+    assert call.params["text"].startswith("FAQ reloaded: 35 entries")
     fake.member_status = "member"
     fake.push(message=command(fake, "/reload", sender_chat=GROUP))  # posted as the group
     calls = await fake.wait_for("sendMessage", 2)
