@@ -70,7 +70,7 @@ _BRIDGE = (
     r"going|will|would|should|shall|could|can|must|may|might|try|trying|tried|to|like|"
     r"hope|hoping|decided|thinking|think|about|of|dream|ready|just|really|finally|still|"
     r"also|do|does|did|safely|secretly|somehow|get|help|me|us|him|her|them|able|allowed|"
-    r"for|ever|please|how|when|if|and|caught|know|who|that|not|never)"
+    r"for|ever|please|how|when|if|and|caught|not|never)"
 )
 _VERB = (
     r"(?:escap(?!ee)\w*|flee\w*|fled|defect(?!or|ion)\w*|leav(?!ers?\b)\w*|exit\w*|emigrat\w*|"
@@ -127,10 +127,16 @@ def _rule(
 RULES = (
     _rule(
         "first-person intent to leave",
-        rf"\b(?:{_FIRST}(?: and {_MY_KIN})?|{_MY_KIN}(?! (?:escaped|fled|defected|left|ran|got|"
+        rf"\b(?:{_FIRST}(?: and {_MY_KIN})?|{_MY_KIN}(?: who| that)?(?! (?:escaped|fled|defected|left|ran|got|"
         rf"crossed)\b))(?: {_BRIDGE}){{0,5}} {_VERB}",
         context=True,
         visitor=True,
+    ),
+    _rule(
+        "someone they know wants to leave",
+        rf"\b(?:someone|somebody|a person|people|friends?) (?:i|we) know (?:who |that )?(?:wants?|"
+        rf"needs?|is planning|are planning|plans?|is trying|are trying|is going|hopes?) to {_VERB}",
+        context=True,
     ),
     _rule(
         "says they are North Korean",
