@@ -127,8 +127,8 @@ def _rule(
 RULES = (
     _rule(
         "first-person intent to leave",
-        rf"\b(?:{_FIRST}(?: and {_MY_KIN})?|{_MY_KIN}(?: who| that)?(?! (?:escaped|fled|defected|left|ran|got|"
-        rf"crossed)\b))(?: {_BRIDGE}){{0,5}} {_VERB}",
+        rf"\b(?:{_FIRST}(?: and {_MY_KIN})?|{_MY_KIN}(?: who| that)?"
+        rf"(?! (?:escaped|fled|defected|left|ran|got|crossed)\b))(?: {_BRIDGE}){{0,5}} {_VERB}",
         context=True,
         visitor=True,
     ),
