@@ -164,7 +164,9 @@ def test_safety_questions_are_logged_without_their_text(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("text", ["북한에 대해 알려주세요", "Почему люди не уезжают?", "朝鲜为什么这样"])
+@pytest.mark.parametrize(
+    "text", ["북한에 대해 알려주세요", "Почему люди не уезжают?", "朝鲜为什么这样"]
+)
 def test_other_languages_get_a_note_in_english_and_korean(service: FaqService, text: str) -> None:
     reply = service.ask(text)
     assert reply.outcome is Outcome.NONE and reply.message == messages.ENGLISH_ONLY
