@@ -57,7 +57,10 @@ _ALIASES = {
     "nk": "north korea",
 }
 
-_NK = r"(?:north korea\w*|dprk|pyongyang|the north|tumen|yalu|the border|the river)"
+_NK = (
+    r"(?:north korea\w*|dprk|pyongyang|the north|tumen|yalu|the border|the river|hyesan|"
+    r"sinuiju|musan|hoeryong|chongjin|hamhung|wonsan|kaesong|rason|nampo)"
+)
 _FIRST = r"(?:i|we|me|us|myself)"
 _KIN = (
     r"(?:family|families|mother|mom|mum|father|dad|parents?|brothers?|sisters?|siblings?|sons?|"
@@ -76,12 +79,15 @@ _VERB = (
     r"(?:escap(?!ee)\w*|flee\w*|fled|defect(?!or|ion)\w*|leav(?!ers?\b)\w*|exit\w*|emigrat\w*|"
     r"run away|ran away|"
     r"get (?:\w+ )?out|got out|break out|sneak \w*out|slip out|cross\w*|swim across|"
-    r"make it (?:out|across)|rescue\w*|get (?:to|into) (?:china|south korea|seoul)|out\b)"
+    r"make it (?:out|across)|rescue\w*|get (?:to|into) (?:china|south korea|seoul)|out\b|"
+    r"(?:walk|run|swim)\w* (?:across|over)|swim\w* the river|(?:climb|jump)\w* (?:over|the fence)|"
+    r"get (?:across|over|past)|join (?:him|her|them|(?:my|our) \w+))"
 )
 # What may follow a verb that has no object of its own ("i want to leave now").
 _BARE = re.compile(
     r"(?: (?:now|soon|safely|alone|tonight|today|secretly|please|here|this country|with "
-    r"my \w+|and|but|so|what|how|help|asap|too|already|from here|out of here|of here))*$"
+    r"my \w+|and|but|so|what|how|help|asap|too|already|from here|out of here|of here))*"
+    r"(?: (?:without|if|because|before|when|unless|or|with)\b.*)?$"
 )
 _VISITOR = re.compile(r"\b(?:touris\w*|tours?|visit\w*|vacation|holiday|trip|visas?|foreigners?)\b")
 _FIRST_WORD = re.compile(r"\b(?:i|me|my|we|us|our|myself)\b")
@@ -141,7 +147,8 @@ RULES = (
     _rule(
         "says they are North Korean",
         r"\b(?:i|we) (?:am|are) (?:a |still |really |actually )*north koreans?\b|\b(?:i|we) "
-        r"(?:am|are) (?:hiding|stuck|trapped|living illegally|undocumented) in china\b",
+        r"(?:am|are) (?:hiding|stuck|trapped|living illegally|undocumented) in china\b|"
+        r"\bnorth koreans? here\b|\bas an? north korean\b|\b(?:i|we) (?:am|are) from north korea",
     ),
     _rule(
         "says they live in North Korea",
@@ -160,7 +167,7 @@ RULES = (
         "first person going to China or the South",
         rf"\b{_FIRST}(?: {_BRIDGE}){{0,5}} (?:go|get|walk|run|move|travel) (?:to|into|across to) "
         r"(?:china|south korea|seoul|the south)\b",
-        frame=rf"\b{_NK}\b",
+        visitor=True,
     ),
     _rule(
         "first person surviving in China",
@@ -225,8 +232,28 @@ RULES = (
     ),
     _rule(
         "asks about brokers for themselves",
-        r"\b(?:broker|smuggler|trafficker|middleman)s?\b",
-        frame=rf"\b(?:{_FIRST}|my|our)\b",
+        r"\b(?:broker|smuggler|trafficker|middleman)s?\b|\bhow much (?:is|for|does|would|will) "
+        r"(?:a |the |one )?(?:broker|smuggler)",
+        frame=rf"\b(?:{_FIRST}|my|our|which|trust\w*|reliable|recommend|how much (?:is|for|does|"
+        r"would|will))\b",
+    ),
+    _rule(
+        "asks about an embassy for themselves",
+        r"\b(?:embassy|embassies|consulate)\b",
+        frame=rf"\b(?:{_FIRST}|my)\b",
+        visitor=True,
+    ),
+    _rule(
+        "asks about money for their own escape",
+        r"\b(?:money|cash|funds|pay|afford)\b.*\b(?:escap\w*|defect\w*|get out|crossing|leave)",
+        frame=rf"\b{_FIRST}\b",
+        visitor=True,
+    ),
+    _rule(
+        "compares routes through other countries",
+        r"\b(?:through|via) (?:china |the )?(?:mongolia|laos|thailand|vietnam|cambodia|myanmar|"
+        r"burma|russia)\b",
+        frame=rf"\b(?:{_FIRST}|you|should|safer|safest|better|best|which|easier)\b",
     ),
     _rule(
         "asks about bribes",
@@ -247,6 +274,7 @@ RULES = (
         "asks about fake papers",
         r"\b(?:fake|forged|forge|false|counterfeit|fraudulent|stolen) (?:\w+ ){0,2}(?:papers?|"
         r"documents?|passports?|ids?|id cards?|visas?|permits?|identity|identification)\b",
+        frame=rf"\b(?:{_FIRST}|my|you|how to|where to|where can|can i|should i)\b",
     ),
     _rule(
         "asks to get someone out",
@@ -269,9 +297,10 @@ _KO_ALWAYS = re.compile(
 )
 _KO_MOVE = re.compile(
     r"떠나|떠날|떠났|나가|나갈|나오|나올|빠져나|벗어나|벗어날|넘어|건너|숨|데리고|데려|가고\s*싶|갈\s*수"
+    r"|가는\s*(?:길|방법)"
 )
 _KO_CONTEXT = re.compile(r"북한|조선|이\s*나라|여기|중국|한국|남한|가족|엄마|아빠|부모")
-_KO_SELF = re.compile(r"(?:저는|제가|나는|내가|우리는|저희는?)\s*(?:\S+\s*)?북한")
+_KO_SELF = re.compile(r"(?:저는?|제가|나는?|내가|우리는?|저희는?)\s*(?:\S+\s*)?북한")
 
 
 class SafetyCheck:
