@@ -151,6 +151,13 @@ BROKEN = [
         "[unclosed",
         ["invalid YAML", "`[` opened on this line is never closed"],
     ),
+    (
+        "unclosed quote",
+        "    answer: The second answer.",
+        '    answer: "The second answer.',
+        '"The second',
+        ["invalid YAML", "quote opened on this line is never closed"],
+    ),
     ("wrong version", "version: 1", "version: 2", "version: 2", ["version"]),
 ]
 
