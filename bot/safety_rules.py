@@ -176,7 +176,8 @@ RULES = (
         "asks for help while at risk",
         r"\b(?:help|save|rescue) (?:me|us)\b(?! (?:to )?(?:understand|learn|find|know|write|"
         r"research|with|figure|study))",
-        context=True,
+        # A bare "help me" asks how to use the bot; with North Korea or escaping it is more.
+        frame=rf"\b{_NK}\b|defect|escap|flee|\bborder\b",
         visitor=True,
     ),
     _rule(
