@@ -228,11 +228,19 @@ def _report(service: FaqService, settings: Settings, days: float, *, as_json: bo
 
 def _validate(path: Path, settings: Settings) -> int:
     kb = load_knowledge(path, settings.max_file_bytes)  # KnowledgeError is reported by main
+    refused = sum(len(block.phrasings) for block in kb.out_of_scope)
     print(
         f"{path}: OK: {len(kb.entries)} entries, {len(kb.topics)} topics, "
         f"{len(kb.sources)} sources, {kb.alternate_count} alternates, "
-        f"{len(kb.synonyms)} synonym groups"
+        f"{len(kb.synonyms)} synonym groups, {refused} out-of-scope phrasings, "
+        f"{len(kb.retired)} retired ids, safety reply: {'yes' if kb.safety else 'none'}"
     )
+    if kb.safety is None:
+        # Valid (generic FAQs need none), but for this bot's subject it is a gap to see.
+        print(
+            "faqbot: warning: no `safety:` block, so people at risk get ordinary answers",
+            file=sys.stderr,
+        )
     return 0
 
 

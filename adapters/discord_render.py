@@ -92,7 +92,7 @@ def citation_line(number: int, c: Citation) -> str:
     if c.published:
         parts.append(c.published.isoformat())
     if c.section:
-        parts.append(f"section “{md(c.section)}”")
+        parts.append(md(c.section_label or ""))
     return f"{number}. " + ", ".join(parts)
 
 

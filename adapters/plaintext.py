@@ -17,7 +17,7 @@ def render_citation(c: Citation) -> str:
         parts.append(c.published.isoformat())
     text = ", ".join(parts)
     if c.section:
-        text += f', section "{c.section}"'
+        text += f", {c.section_label}"
     if c.url:
         text += f" <{c.url}>"
     return text

@@ -41,7 +41,7 @@ def citation_html(number: int, c: Citation) -> str:
     if c.published:
         parts.append(c.published.isoformat())
     if c.section:
-        parts.append(f"section “{escape(c.section)}”")
+        parts.append(escape(c.section_label or ""))
     return f"{number}. " + ", ".join(parts)
 
 

@@ -12,8 +12,9 @@ __all__ = ["reply_to_json"]
 def reply_to_json(reply: Reply) -> dict[str, Any]:
     """Turn a reply into the documented JSON object.
 
-    The documented keys come first and keep their meaning; `related` is an
-    addition scripts may ignore.
+    The documented keys come first and keep their meaning; `related`, `is_safety`
+    (the answer is the safety reply), `note` (a one-line note, e.g. why a question was
+    refused) and each source's `section_label` are additions scripts may ignore.
 
     Args:
         reply: The core's reply.
@@ -38,6 +39,8 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
         "sources": [_citation(c) for c in reply.citations],
         "suggestions": [_suggestion(s) for s in reply.suggestions],
         "related": [{"id": s.entry_id, "question": s.question} for s in reply.related],
+        "is_safety": reply.is_safety,
+        "note": reply.note,
     }
 
 
@@ -48,6 +51,7 @@ def _citation(c: Citation) -> dict[str, Any]:
         "author": c.author,
         "published": c.published.isoformat() if c.published else None,
         "section": c.section,
+        "section_label": c.section_label,
         "url": c.url,
     }
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from bot.errors import FaqBotError
+from bot.models import SAFETY_ID
 from bot.reply import Outcome, Reply
 from bot.service import FaqService
 
@@ -66,6 +67,8 @@ class EvalReport:
 def load_cases(path: str | Path) -> list[EvalCase]:
     """Read a labelled set: a YAML list of `{q: question, expect: ENTRY_ID or none}`.
 
+    `expect: safety` marks a question that must get the safety reply.
+
     Raises:
         FaqBotError: The file is missing or malformed (names file and item).
     """
@@ -94,9 +97,10 @@ def evaluate(service: FaqService, cases: list[EvalCase]) -> EvalReport:
     Raises:
         FaqBotError: A case expects an entry the FAQ does not have.
     """
-    unknown = sorted(
-        {c.expect for c in cases if c.expect != NONE and service.kb.entry(c.expect) is None}
-    )
+    answerable = {e.id for e in service.kb.entries} | {NONE}
+    if service.kb.safety is not None:
+        answerable.add(SAFETY_ID)  # the safety reply is an answer with this entry id
+    unknown = sorted({c.expect for c in cases if c.expect not in answerable})
     if unknown:
         raise FaqBotError(f"labelled set expects entries the FAQ lacks: {', '.join(unknown)}")
     misses: list[Miss] = []

@@ -9,6 +9,7 @@ __all__ = [
     "CHOOSE_TOPIC",
     "COOLDOWN",
     "DM_FAILED",
+    "ENGLISH_ONLY",
     "ERROR",
     "HELP",
     "HELPFUL",
@@ -18,6 +19,7 @@ __all__ = [
     "NONE",
     "NOT_TEXT",
     "NO_CHOICES",
+    "OUT_OF_SCOPE",
     "PRIVACY_HINT",
     "PRIVATE_ONLY",
     "RELOADED",
@@ -51,6 +53,16 @@ NONE = (
     "which is about why North Koreans cannot simply leave. These are my topics:"
 )
 CHOOSE_TOPIC = "Choose a topic:"
+# The default note of an out-of-scope refusal; the FAQ file may give each block its own.
+OUT_OF_SCOPE = (
+    "This FAQ is about North Korean citizens and why they cannot leave their country, "
+    "so it does not cover that question."
+)
+# For messages mostly in another script; in English and Korean, as the bot answers in English.
+ENGLISH_ONLY = (
+    "I can only answer questions in English. Please ask in English. "
+    "저는 영어로 된 질문에만 답할 수 있어요. 영어로 질문해 주세요."
+)
 TOPIC_FOUND = "{title}: {summary}"
 TOPIC_HOWTO = "Use /topic NAME to list a topic's questions."
 NO_CHOICES = "There is nothing to pick right now: ask a question, or type /topics."

@@ -1,53 +1,91 @@
-"""Domain values of the knowledge base: sources, topics, entries."""
+"""The FAQ's one model: frozen values, validated straight from the file (see bot.schema)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Annotated, ClassVar
 
-__all__ = ["Entry", "KnowledgeBase", "Source", "SourceRef", "Topic"]
+from pydantic import ConfigDict, Field
+
+from bot.schema import CONFIG, Answer, Slug, Text
+
+__all__ = [
+    "SAFETY_ID",
+    "Entry",
+    "KnowledgeBase",
+    "OutOfScope",
+    "SafetyReply",
+    "Source",
+    "SourceRef",
+    "Topic",
+]
+
+SAFETY_ID = "safety"
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A document that answers cite."""
+    """A document that answers cite.
 
-    id: str
-    title: str
-    author: str | None = None
+    Attributes:
+        sections: The document's own headings.
+        untitled_sections: Our names for parts the document gives no heading; citations
+            show them as untitled, so nobody takes them for the author's words.
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = CONFIG
+
+    id: Slug
+    title: Text
+    author: Text | None = None
     published: dt.date | None = None
-    url: str | None = None
-    sections: tuple[str, ...] = ()
+    url: Text | None = None
+    sections: tuple[Text, ...] = ()
+    untitled_sections: tuple[Text, ...] = ()
+
+    def has_section(self, name: str) -> bool:
+        """Tell whether a citation may name this section."""
+        return name in self.sections or name in self.untitled_sections
 
 
 @dataclass(frozen=True, slots=True)
 class Topic:
     """A group of entries that `/topic` looks up."""
 
-    id: str
-    title: str
-    summary: str
+    __pydantic_config__: ClassVar[ConfigDict] = CONFIG
+
+    id: Slug
+    title: Text
+    summary: Text
 
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
-    """An entry's citation of a source, optionally of one of its sections."""
+    """A citation of a source, optionally of one of its sections."""
 
-    source: str
-    section: str | None = None
+    __pydantic_config__: ClassVar[ConfigDict] = CONFIG
+
+    source: Slug
+    section: Text | None = None
+
+
+Citations = Annotated[tuple[SourceRef, ...], Field(min_length=1)]
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One question of the FAQ with its answer and citations."""
 
-    id: str
-    topic: str
-    question: str
-    answer: str
-    sources: tuple[SourceRef, ...]
-    alternates: tuple[str, ...] = ()
-    related: tuple[str, ...] = ()
+    __pydantic_config__: ClassVar[ConfigDict] = CONFIG
+
+    id: Slug
+    topic: Slug
+    question: Text
+    answer: Answer
+    sources: Citations
+    alternates: tuple[Text, ...] = ()
+    related: tuple[Slug, ...] = ()
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -56,14 +94,56 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class SafetyReply:
+    """The vetted reply for people who may be at risk; decided before any matching.
+
+    Attributes:
+        question: The heading shown above the reply.
+        answer: The reply itself.
+        sources: What it rests on.
+        triggers: Phrasings (English and Korean) that get it, matched fuzzily on top of the
+            rules in `bot.safety`.
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = CONFIG
+
+    question: Text
+    answer: Answer
+    sources: Citations
+    triggers: Annotated[tuple[Text, ...], Field(min_length=1)]
+
+    @property
+    def entry(self) -> Entry:
+        """The reply as an entry with the stable id `safety` (its topic is `safety` too)."""
+        return Entry(SAFETY_ID, SAFETY_ID, self.question, self.answer, self.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfScope:
+    """Questions the FAQ does not cover and must refuse, with an optional one-line note."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = CONFIG
+
+    phrasings: Annotated[tuple[Text, ...], Field(min_length=1)]
+    note: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class KnowledgeBase:
-    """A validated, immutable FAQ: every reference in it resolves."""
+    """A validated, immutable FAQ: every reference in it resolves.
+
+    Attributes:
+        retired: (old id, surviving id) pairs, so links to removed entries still answer.
+    """
 
     sources: tuple[Source, ...]
     topics: tuple[Topic, ...]
     entries: tuple[Entry, ...]
     synonyms: tuple[tuple[str, ...], ...] = ()
     origin: str = ""
+    safety: SafetyReply | None = None
+    out_of_scope: tuple[OutOfScope, ...] = ()
+    retired: tuple[tuple[str, str], ...] = ()
     _by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
     _sources: dict[str, Source] = field(init=False, repr=False, compare=False)
     _topics: dict[str, Topic] = field(init=False, repr=False, compare=False)
@@ -77,6 +157,14 @@ class KnowledgeBase:
     def entry(self, entry_id: str) -> Entry | None:
         """Return the entry with this id, or None."""
         return self._by_id.get(entry_id)
+
+    def current(self, entry_id: str) -> Entry | None:
+        """Return the entry with this id, following a retired id to its successor."""
+        found = self._by_id.get(entry_id)
+        if found is None:
+            successor = dict(self.retired).get(entry_id)
+            found = None if successor is None else self._by_id.get(successor)
+        return found
 
     def source(self, source_id: str) -> Source | None:
         """Return the source with this id, or None."""

@@ -21,7 +21,12 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """A source an answer rests on, resolved for display."""
+    """A source an answer rests on, resolved for display.
+
+    Attributes:
+        section: The section's name as the FAQ file gives it.
+        untitled: The source gives that part no heading; the name is ours.
+    """
 
     source_id: str
     title: str
@@ -29,6 +34,21 @@ class Citation:
     published: dt.date | None
     section: str | None
     url: str | None
+    untitled: bool = False
+
+    @property
+    def section_label(self) -> str | None:
+        """How the cited section is shown to people.
+
+        `section “Border Security”` for a heading of the source; `untitled section on
+        surveillance` for a part it leaves unheaded, so our names for such parts are never
+        passed off as the author's headings.
+        """
+        if self.section is None:
+            return None
+        if self.untitled:
+            return f"untitled section on {self.section.lower()}"
+        return f"section “{self.section}”"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,4 +120,7 @@ class TopicReply:
 
 def citation_of(source: Source, section: str | None) -> Citation:
     """Resolve a source and section into a citation."""
-    return Citation(source.id, source.title, source.author, source.published, section, source.url)
+    untitled = section is not None and section in source.untitled_sections
+    return Citation(
+        source.id, source.title, source.author, source.published, section, source.url, untitled
+    )

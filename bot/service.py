@@ -13,10 +13,12 @@ from rapidfuzz import fuzz, process
 from bot import messages
 from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from bot.matcher import Candidate, HybridMatcher, Matcher
-from bot.models import Entry, KnowledgeBase, Source, Topic
+from bot.models import SAFETY_ID, Entry, KnowledgeBase, Source, Topic
 from bot.qlog import QuestionLog
 from bot.reply import Outcome, Reply, Suggestion, TopicReply, citation_of
-from bot.text import MAX_QUESTION_CHARS, STOPWORDS, clean_input, words
+from bot.safety import SafetyCheck
+from bot.scope import matchable, refusal_note, screen
+from bot.text import MAX_QUESTION_CHARS, STOPWORDS, clean_input, mostly_non_latin, words
 
 __all__ = ["FaqService", "Snapshot", "Thresholds", "decide"]
 
@@ -40,15 +42,20 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """A knowledge base and its matcher, built together and swapped together."""
+    """A knowledge base, its matcher and its safety check, built and swapped together.
+
+    The matcher also ranks the out-of-scope blocks (see `bot.scope`).
+    """
 
     kb: KnowledgeBase
     matcher: Matcher
+    safety: SafetyCheck | None = None
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Snapshot:
         """Index a knowledge base (CPU-bound: run it off the event loop)."""
-        return cls(kb, HybridMatcher(kb))
+        safety = SafetyCheck(kb.safety.triggers) if kb.safety is not None else None
+        return cls(kb, HybridMatcher(matchable(kb)), safety)
 
 
 class FaqService:
@@ -150,7 +157,7 @@ class FaqService:
             chat_id: Where it was asked; likewise.
 
         Returns:
-            An answer, suggestions, or a refusal listing the topics.
+            The safety reply, an answer, suggestions, or a refusal listing the topics.
         """
         reply = self._ask(text)
         if platform is None or reply.is_help:
@@ -162,7 +169,8 @@ class FaqService:
             try:
                 self.qlog.record(
                     platform,
-                    reply.query,
+                    # Whatever the settings say, what someone at risk wrote is never stored.
+                    None if reply.is_safety else reply.query,
                     reply.outcome.value,
                     entry,
                     reply.score,
@@ -176,17 +184,34 @@ class FaqService:
     def _ask(self, text: str) -> Reply:
         snapshot = self._snapshot
         query = clean_input(text, self.max_chars)
+        # First, and nothing after it can change the outcome: thresholds, margins and
+        # out-of-scope rules only apply to questions that did not get the safety reply.
+        safety = _safety_reply(snapshot, query)
+        if safety is not None:
+            return safety
         if not any(w not in STOPWORDS for w in words(query)):
             # Empty input, "hi", "thanks": show how to use the bot rather than a refusal.
             return Reply(
                 query, Outcome.NONE, 0.0, messages.HELP, topics=snapshot.kb.topics, is_help=True
             )
-        ranked = snapshot.matcher.rank(query, limit=4)
-        outcome, chosen = decide(ranked, self.thresholds)
+        if mostly_non_latin(query):
+            return Reply(query, Outcome.NONE, 0.0, messages.ENGLISH_ONLY)
+        ranked = snapshot.matcher.rank(query, limit=5)
+        block, ranked, doubtful = screen(ranked, self.thresholds.suggest, self.thresholds.margin)
+        if block is not None:
+            note = refusal_note(snapshot.kb, block.entry_id)
+            return Reply(
+                query, Outcome.NONE, 0.0, messages.NONE, topics=snapshot.kb.topics, note=note
+            )
+        outcome, chosen = decide(ranked[:4], self.thresholds)
+        if doubtful and outcome is Outcome.ANSWER:
+            # Too close to an out-of-scope block to answer outright: offer, do not answer.
+            chosen = [c for c in ranked[:3] if c.score >= self.thresholds.suggest]
+            outcome = Outcome.SUGGEST
         if outcome is Outcome.ANSWER:
             entry = snapshot.kb.entry(chosen[0].entry_id)
             assert entry is not None
-            return self._answer(snapshot.kb, entry, query, chosen[0].score)
+            return _answer(snapshot.kb, entry, query, chosen[0].score)
         score = ranked[0].score if ranked else 0.0
         if outcome is Outcome.SUGGEST:
             offered = tuple(_suggestion(snapshot.kb, c) for c in chosen)
@@ -201,13 +226,23 @@ class FaqService:
         """
         snapshot = self._snapshot
         query = clean_input(text, self.max_chars)
-        if not query:
+        safety = _safety_reply(snapshot, query)
+        if safety is not None:
+            return (safety,)
+        if not query or mostly_non_latin(query):
             return ()
         found = []
-        for candidate in snapshot.matcher.rank(query, limit=limit):
+        block, ranked, _ = screen(
+            snapshot.matcher.rank(query, limit=limit + 1),
+            self.thresholds.suggest,
+            self.thresholds.margin,
+        )
+        if block is not None:
+            return ()
+        for candidate in ranked[:limit]:
             entry = snapshot.kb.entry(candidate.entry_id)
             if entry is not None and candidate.score >= self.thresholds.suggest:
-                found.append(self._answer(snapshot.kb, entry, query, candidate.score))
+                found.append(_answer(snapshot.kb, entry, query, candidate.score))
         return tuple(found)
 
     def complete(self, text: str, limit: int = 25) -> list[tuple[str, str]]:
@@ -231,10 +266,19 @@ class FaqService:
         return [options[i] for _, score, i in hits if score >= 50]
 
     def show(self, entry_id: str) -> Reply | None:
-        """Return the answer of one entry by id (a button or link), or None if it is gone."""
-        kb = self._snapshot.kb
-        entry = kb.entry(entry_id)
-        return None if entry is None else self._answer(kb, entry, entry.question, 1.0)
+        """Return the answer of one entry by id (a button or link), or None if it is gone.
+
+        A retired id shows the entry that took its place; `safety` shows the safety reply.
+        """
+        snapshot = self._snapshot
+        if entry_id == SAFETY_ID and snapshot.kb.safety is not None:
+            return _answer(snapshot.kb, snapshot.kb.safety.entry, entry_id, 1.0, is_safety=True)
+        entry = snapshot.kb.current(entry_id)
+        return None if entry is None else _answer(snapshot.kb, entry, entry.question, 1.0)
+
+    def safety_reply(self) -> Reply | None:
+        """Return the safety reply (for adapters that send it privately), if the FAQ has one."""
+        return self.show(SAFETY_ID)
 
     def topics(self) -> tuple[Topic, ...]:
         """Return every topic in file order."""
@@ -263,26 +307,36 @@ class FaqService:
         message = messages.TOPIC_FOUND.format(title=found.title, summary=found.summary)
         return TopicReply(query, found, entries, (), message)
 
-    def _answer(self, kb: KnowledgeBase, entry: Entry, query: str, score: float) -> Reply:
-        citations = []
-        for ref in entry.sources:
-            source = kb.source(ref.source)
-            assert source is not None  # the loader guarantees references resolve
-            citations.append(citation_of(source, ref.section))
-        related = tuple(
-            Suggestion(e.id, e.question)
-            for e in (kb.entry(r) for r in entry.related)
-            if e is not None
-        )
-        return Reply(
-            query,
-            Outcome.ANSWER,
-            score,
-            entry.question,
-            entry=entry,
-            citations=tuple(citations),
-            related=related,
-        )
+
+def _answer(
+    kb: KnowledgeBase, entry: Entry, query: str, score: float, *, is_safety: bool = False
+) -> Reply:
+    citations = []
+    for ref in entry.sources:
+        source = kb.source(ref.source)
+        assert source is not None  # the loader guarantees references resolve
+        citations.append(citation_of(source, ref.section))
+    related = tuple(
+        Suggestion(e.id, e.question) for e in (kb.entry(r) for r in entry.related) if e is not None
+    )
+    return Reply(
+        query,
+        Outcome.ANSWER,
+        score,
+        entry.question,
+        entry=entry,
+        citations=tuple(citations),
+        related=related,
+        is_safety=is_safety,
+    )
+
+
+def _safety_reply(snapshot: Snapshot, query: str) -> Reply | None:
+    """Return the safety reply when the question calls for it (see `bot.safety`)."""
+    kb = snapshot.kb
+    if snapshot.safety is None or kb.safety is None or snapshot.safety.reason(query) is None:
+        return None
+    return _answer(kb, kb.safety.entry, query, 1.0, is_safety=True)
 
 
 def decide(ranked: list[Candidate], thresholds: Thresholds) -> tuple[Outcome, list[Candidate]]:

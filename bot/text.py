@@ -13,7 +13,9 @@ __all__ = [
     "MAX_QUESTION_CHARS",
     "STOPWORDS",
     "clean_input",
+    "mostly_non_latin",
     "phrasing_key",
+    "reflow",
     "shorten",
     "stem",
     "words",
@@ -162,3 +164,44 @@ def phrasing_key(text: str) -> str:
 def shorten(text: str, limit: int) -> str:
     """Return text cut to at most `limit` characters, ending in "…" when it was cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# A line that starts a list item keeps its own line when paragraphs are reflowed.
+_LIST_ITEM = re.compile(r"^(?:[-*•]|\d+[.)])\s")
+
+
+def reflow(text: str) -> str:
+    """Join the lines of each paragraph, so the file's line wrapping never reaches users.
+
+    A blank line separates paragraphs; a line starting a list item ("- ", "1. ") stays on
+    its own line.
+
+    Args:
+        text: Text as written in the FAQ file.
+
+    Returns:
+        Paragraphs separated by one blank line, each on one line (list items kept).
+    """
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines: list[str] = []
+        for raw in block.splitlines():
+            line = " ".join(raw.split())
+            if lines and not _LIST_ITEM.match(line):
+                lines[-1] += " " + line
+            else:
+                lines.append(line)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def mostly_non_latin(text: str) -> bool:
+    """Tell whether most letters of a text are not Latin (Hangul, Cyrillic, CJK, ...).
+
+    Such a message is not English, and the bot answers in English only.
+    """
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
+    return latin * 2 < len(letters)

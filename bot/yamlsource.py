@@ -87,13 +87,33 @@ def read_yaml(path: Path, max_bytes: int) -> tuple[Document | None, list[Issue]]
         data = _build(loader, root, (), lines, issues, name)
         return Document(name, data, lines), issues
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        return None, [Issue(name, line, f"invalid YAML: {exc.problem or exc.context}")]
+        return None, [_syntax_issue(name, exc)]
     except yaml.YAMLError as exc:
         return None, [Issue(name, 0, f"invalid YAML: {exc}")]
     finally:
         loader.dispose()
+
+
+# Openers PyYAML reports where it gave up, often many lines below the real mistake.
+_OPENERS = {
+    "while parsing a flow sequence": "`[`",
+    "while parsing a flow mapping": "`{`",
+    "while scanning a quoted scalar": "quote",
+}
+
+
+def _syntax_issue(name: str, exc: yaml.MarkedYAMLError) -> Issue:
+    """Name the line where the problem starts: an unclosed `[`, `{` or quote, if any."""
+    found = exc.problem_mark.line + 1 if exc.problem_mark else 0
+    opener = _OPENERS.get(exc.context or "")
+    if opener and exc.context_mark is not None:
+        return Issue(
+            name,
+            exc.context_mark.line + 1,
+            f"invalid YAML: the {opener} opened on this line is never closed "
+            f"(line {found}: {exc.problem})",
+        )
+    return Issue(name, found, f"invalid YAML: {exc.problem or exc.context}")
 
 
 def _build(

@@ -36,7 +36,7 @@ def test_question_gets_answer_with_numbered_citations() -> None:
     assert "What happens to the family of someone who escapes?" in out
     assert "Sources:" in out
     assert (
-        '  [1] "Why can\'t you leave North Korea?", 2023-11-26, section "Family Punishment"' in out
+        '  [1] "Why can\'t you leave North Korea?", 2023-11-26, section “Family Punishment”' in out
     )
     assert "[2]" in out and "Related questions:" in out
 

@@ -37,18 +37,37 @@ def check_shape(obj: dict[str, object]) -> None:
 
 
 def test_answer_fields(service: FaqService) -> None:
-    obj = reply_to_json(service.ask("is it illegal to leave nk"))
+    obj = reply_to_json(service.ask("why cant north koreans just leave"))
     check_shape(obj)
     assert obj["outcome"] == "answer"
     assert obj["entry"].keys() == {"id", "topic", "question", "answer"}  # type: ignore[union-attr]
-    assert obj["entry"]["id"] == "leaving-illegal"  # type: ignore[index]
+    assert obj["entry"]["id"] == "why-cant-leave"  # type: ignore[index]
     for source in obj["sources"]:  # type: ignore[attr-defined]
-        assert source.keys() == {"id", "title", "author", "published", "section", "url"}
+        assert source.keys() == {
+            "id",
+            "title",
+            "author",
+            "published",
+            "section",
+            "section_label",
+            "url",
+        }
     by_id = {s["id"]: s for s in obj["sources"]}  # type: ignore[attr-defined]
     assert by_id["why-dont-people-leave"]["author"] == "Cassie Grissom"
     assert by_id["why-dont-people-leave"]["published"] is None
     assert by_id["leave-as-citizen"]["published"] == "2023-11-25"
     assert by_id["leave-as-citizen"]["url"] is None
+
+
+def test_answers_flow_and_made_up_section_titles_are_marked(service: FaqService) -> None:
+    obj = reply_to_json(service.ask("can north koreans contact people abroad"))
+    assert obj["entry"]["id"] == "contact-outside"  # type: ignore[index]
+    assert "\n" not in obj["entry"]["answer"]  # type: ignore[index]
+    (source,) = obj["sources"]  # type: ignore[misc]
+    assert source["section"] == "Government Regulations"
+    assert source["section_label"] == "untitled section on government regulations"
+    titled = reply_to_json(service.ask("what happens to the family of a defector"))
+    assert titled["sources"][0]["section_label"] == "section “Family Punishment”"  # type: ignore[index]
 
 
 def test_suggest_and_none_fields(service: FaqService) -> None:

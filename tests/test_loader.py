@@ -20,9 +20,9 @@ def test_shipped_faq_is_valid_and_complete() -> None:
     kb = load_knowledge(FAQ)
     assert 25 <= len(kb.entries) <= 40
     assert 8 <= len(kb.topics) <= 12
-    assert all(len(e.alternates) >= 6 for e in kb.entries)
+    assert all(len(e.alternates) >= 10 for e in kb.entries)
     cited = {(r.source, r.section) for e in kb.entries for r in e.sources}
-    every_section = {(s.id, sec) for s in kb.sources for sec in s.sections}
+    every_section = {(s.id, x) for s in kb.sources for x in (*s.sections, *s.untitled_sections)}
     assert every_section <= cited, f"sections nobody cites: {every_section - cited}"
     assert {t.id for t in kb.topics} == {e.topic for e in kb.entries}
 
@@ -148,8 +148,15 @@ BROKEN = [
         "syntax",
         "    answer: The second answer.",
         "    answer: [unclosed",
-        "sources: [{source: src}]",
-        ["invalid YAML"],
+        "[unclosed",
+        ["invalid YAML", "`[` opened on this line is never closed"],
+    ),
+    (
+        "unclosed quote",
+        "    answer: The second answer.",
+        '    answer: "The second answer.',
+        '"The second',
+        ["invalid YAML", "quote opened on this line is never closed"],
     ),
     ("wrong version", "version: 1", "version: 2", "version: 2", ["version"]),
 ]
@@ -211,3 +218,116 @@ def test_folder_is_merged_and_checked_across_files(write_yaml: Callable[[str, st
     write_yaml(extra.replace("third", "first", 1), "b.yaml")
     errors = errors_of(path.parent)
     assert any("b.yaml:3" in e and "duplicate id" in e and "a.yaml:" in e for e in errors), errors
+
+
+BLOCKS = (
+    MINIMAL.replace(
+        "    sections: [Part One]", "    sections: [Part One]\n    untitled_sections: [Side Note]"
+    )
+    + """\
+safety:
+  question: Are you at risk?
+  answer: |
+    First line
+    continues here.
+
+    Second paragraph.
+  sources: [ {source: src, section: Side Note} ]
+  triggers: [i want to escape]
+out_of_scope:
+  - note: Not about visits.
+    phrasings: [can i visit the place]
+retired:
+  old-first: first
+"""
+)
+
+
+def test_blocks_load_and_answers_flow(write_yaml: Callable[[str], Path]) -> None:
+    kb = load_knowledge(write_yaml(BLOCKS))
+    assert kb.safety is not None and kb.safety.triggers == ("i want to escape",)
+    assert kb.safety.answer == "First line continues here.\n\nSecond paragraph."
+    assert kb.safety.entry.id == "safety" and kb.safety.sources[0].section == "Side Note"
+    assert kb.out_of_scope[0].note == "Not about visits."
+    assert kb.current("old-first") == kb.entry("first")
+
+
+# (what is broken, replace this, with this, the line the error must name, words it must contain)
+BROKEN_BLOCKS = [
+    (
+        "retired to nowhere",
+        "  old-first: first",
+        "  old-first: nowhere",
+        "old-first: nowhere",
+        ["retired 'old-first'", "unknown entry 'nowhere'"],
+    ),
+    (
+        "retired id in use",
+        "  old-first: first",
+        "  second: first",
+        "second: first",
+        ["retired 'second'", "an entry still has this id"],
+    ),
+    (
+        "phrasing gets the safety reply",
+        "alternates: [first thing please]",
+        "alternates: [first thing please, i want to escape north korea]",
+        "alternates: [first",
+        ["entry 'first'", "gets the safety reply", "can never answer it"],
+    ),
+    (
+        "out-of-scope phrasing of an entry",
+        "phrasings: [can i visit the place]",
+        "phrasings: [first thing please]",
+        "phrasings: [first",
+        ["out_of_scope #1", "also in entry 'first'"],
+    ),
+    (
+        "safety without triggers",
+        "  triggers: [i want to escape]\n",
+        "",
+        "  question: Are you at risk?",
+        ["safety", "missing key 'triggers'"],
+    ),
+    (
+        "safety cites a missing section",
+        "section: Side Note} ]",
+        "section: Back Page} ]",
+        "Back Page",
+        ["safety", "no section 'Back Page'"],
+    ),
+    (
+        "out-of-scope note is not text",
+        "  - note: Not about visits.",
+        "  - note: no",
+        "note: no",
+        ["out_of_scope #1", "note must be text", "bool"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "marker", "needles"),
+    [case[1:] for case in BROKEN_BLOCKS],
+    ids=[case[0] for case in BROKEN_BLOCKS],
+)
+def test_each_block_rule_names_file_line_and_item(
+    write_yaml: Callable[[str], Path], old: str, new: str, marker: str, needles: list[str]
+) -> None:
+    assert old in BLOCKS
+    text = BLOCKS.replace(old, new, 1)
+    line = text[: text.index(marker)].count("\n") + 1
+    path = write_yaml(text)
+    errors = errors_of(path)
+    hits = [e for e in errors if all(n in e for n in needles)]
+    assert hits, errors
+    assert hits[0].startswith(f"{path}:{line}: "), hits[0]
+
+
+def test_a_second_safety_block_is_refused(write_yaml: Callable[[str, str], Path]) -> None:
+    write_yaml(BLOCKS, "a.yaml")
+    second = "version: 1\nsafety:\n  question: Again?\n  answer: Again.\n"
+    second += "  sources: [{source: src}]\n  triggers: [help me escape]\n"
+    path = write_yaml(second, "b.yaml")
+    errors = errors_of(path.parent)
+    assert any("b.yaml:3: safety: a second safety block (first at" in e for e in errors), errors

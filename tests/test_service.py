@@ -27,7 +27,7 @@ def test_answer_carries_resolved_citations_and_related(service: FaqService) -> N
     assert ("why-cant-you-leave", "Family Punishment") in cited
     dated = next(c for c in reply.citations if c.source_id == "why-cant-you-leave")
     assert dated.published is not None and dated.published.isoformat() == "2023-11-26"
-    assert [r.entry_id for r in reply.related] == ["guilt-by-association", "family-deterrent"]
+    assert [r.entry_id for r in reply.related] == ["family-deterrent", "prison-camps"]
 
 
 def test_vague_question_gets_up_to_three_suggestions(service: FaqService) -> None:

@@ -88,8 +88,8 @@ async def test_private_question_gets_cited_html_answer(bot: TelegramBot, fake: F
     )
     assert "Cassie Grissom" in p["text"]
     assert keyboard_data(call) == [
-        "e:guilt-by-association",
         "e:family-deterrent",
+        "e:prison-camps",
         "f:family-punishment:1",
         "f:family-punishment:0",
     ]
