@@ -15,6 +15,7 @@ from telegram import (
     ChatMemberUpdated,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     Message,
     MessageEntity,
@@ -50,6 +51,7 @@ from adapters.telegram_retry import RetryingRateLimiter
 from adapters.telegram_updates import ChatScheduler, Poller, WebhookServer
 from bot import messages
 from bot.conversation import (
+    SAFETY_PAYLOAD,
     Asker,
     Conversation,
     Notice,
@@ -331,8 +333,16 @@ class TelegramBot:
         """`@bot question` in any chat: up to 10 matching answers, with citations."""
         query = update.inline_query
         assert query is not None
+        found = await self.conversation.search(query.query, limit=10)
+        if any(reply.is_safety for reply in found):
+            # Never post the safety reply into a chat: offer it in a private chat instead.
+            button = InlineQueryResultsButton(
+                text=messages.SAFETY_OPEN_PRIVATE, start_parameter=SAFETY_PAYLOAD
+            )
+            await query.answer([], button=button, cache_time=0, is_personal=True)
+            return
         results = []
-        for reply in await self.conversation.search(query.query, limit=10):
+        for reply in found:
             assert reply.entry is not None
             text = split_html(reply_html(reply))[0]
             results.append(

@@ -94,7 +94,7 @@ LOG_OFF = (
 )
 RELOADED = "FAQ reloaded: {entries} entries, {topics} topics."
 RELOAD_REJECTED = "FAQ edit rejected; still answering from the last good version."
-SAFETY_PUBLIC = "I've answered you privately."
+SAFETY_PUBLIC = "I'll answer you in private."
 SAFETY_OPEN_PRIVATE = "Open my private reply"
 DM_FAILED = (
     "I could not send you a private message. Please write to me directly (a DM) or use /ask."

@@ -139,47 +139,16 @@ class FaqService:
         """
         return await asyncio.to_thread(self.reload)
 
-    def ask(
-        self,
-        text: str,
-        *,
-        platform: str | None = None,
-        user_id: object = None,
-        chat_id: object = None,
-    ) -> Reply:
-        """Answer a free-text question.
+    def ask(self, text: str) -> Reply:
+        """Answer a free-text question (logging it is the conversation layer's job).
 
         Args:
             text: What the user typed; cleaned and capped here.
-            platform: Where it was asked; when given, the question is logged (if a log is
-                configured) so moderators can see what the FAQ misses.
-            user_id: Who asked; the log keeps it only when configured to.
-            chat_id: Where it was asked; likewise.
 
         Returns:
             The safety reply, an answer, suggestions, or a refusal listing the topics.
         """
-        reply = self._ask(text)
-        if platform is None or reply.is_help:
-            return reply
-        entry = reply.entry.id if reply.entry else None
-        # One line per question for operators: never the text, never who asked.
-        log.info("%s: %s %s %.2f", platform, reply.outcome.value, entry or "-", reply.score)
-        if self.qlog is not None:
-            try:
-                self.qlog.record(
-                    platform,
-                    # Whatever the settings say, what someone at risk wrote is never stored.
-                    None if reply.is_safety else reply.query,
-                    reply.outcome.value,
-                    entry,
-                    reply.score,
-                    user_id=user_id,
-                    chat_id=chat_id,
-                )
-            except Exception:  # the log must never cost a reply
-                log.exception("question log: could not queue a row")
-        return reply
+        return self._ask(text)
 
     def _ask(self, text: str) -> Reply:
         snapshot = self._snapshot

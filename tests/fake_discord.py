@@ -242,6 +242,9 @@ class FakeDiscord:
         return None
 
     def _answer(self, method: str, path: str, body: Any) -> Any:
+        if path == "/users/@me/channels" and method == "POST":
+            recipient = str((body or {}).get("recipient_id"))
+            return {"id": f"7{recipient}", "type": 1, "recipients": [{**USER, "id": recipient}]}
         if path == "/users/@me":
             return BOT
         if path == "/oauth2/applications/@me":

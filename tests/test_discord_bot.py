@@ -471,3 +471,26 @@ async def test_interaction_answer_dropped_after_delivery_is_not_duplicated(
     assert len(fake.of("POST", f"/interactions/{payload['id']}/")) == 1
     assert fake.of("POST", f"/webhooks/{APP_ID}/") == []  # no apology follow-up either
     assert call.body["data"]["embeds"]
+
+
+async def test_at_risk_mention_is_answered_by_dm_with_a_neutral_public_line(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    text = f"<@{BOT['id']}> i want to escape north korea, how do i cross the river"
+    await fake.dispatch("MESSAGE_CREATE", fake.message(text, mentions=[BOT]))
+    (dm_open,) = await fake.wait_for("POST", "/users/@me/channels")
+    (public,) = await fake.wait_for("POST", f"/channels/{CHANNEL_ID}/messages")
+    assert public.body["content"] == messages.SAFETY_PUBLIC
+    assert "message_reference" not in public.body  # does not point at the person's message
+    private = [c for c in fake.of("POST", "/channels/") if c.path != public.path]
+    assert private and private[0].body["embeds"][0]["fields"][0]["name"] == "Sources"
+    assert str(dm_open.body["recipient_id"]) == USER["id"]
+
+
+async def test_at_risk_slash_question_in_a_server_is_answered_ephemerally(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    question = "i want to escape north korea, how do i cross the river"
+    body = await respond(fake, fake.interaction(2, slash("ask", question=question)))
+    assert body["data"]["flags"] == EPHEMERAL
+    assert body["data"]["embeds"] and custom_ids(body["data"]) == []  # no votes on it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from bot import messages
 from bot.contract import reply_to_json
+from bot.conversation import Asker, Conversation
 from bot.loader import load_knowledge
 from bot.models import SAFETY_ID
 from bot.qlog import QuestionLog
@@ -152,8 +154,10 @@ def test_safety_questions_are_logged_without_their_text(tmp_path: Path) -> None:
     service = FaqService.from_path(FAQ)
     service.qlog = QuestionLog(tmp_path / "q.sqlite3", store_text=True)
     try:
-        service.ask("i want to escape north korea", platform="test")
-        service.ask("is it illegal to leave north korea", platform="test")
+        conversation = Conversation(service)
+        who = Asker("test", user_id="1", chat_id="1")
+        asyncio.run(conversation.ask(who, "i want to escape north korea"))
+        asyncio.run(conversation.ask(who, "is it illegal to leave north korea"))
         service.qlog.flush()
         rows = service.qlog.questions(0.0)
     finally:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from bot.conversation import Asker, Conversation, Show
 from bot.qlog import SCHEMA_VERSION, QuestionLog
 from bot.reply import Outcome
 from bot.service import FaqService
@@ -52,8 +54,9 @@ def test_privacy_settings(
 ) -> None:
     service = FaqService.from_path(FAQ)
     service.qlog = QuestionLog(tmp_path / "q.sqlite3", store_text=store_text, store_ids=store_ids)
-    service.ask("is it illegal to leave nk", platform="telegram", user_id=42, chat_id=-100)
-    service.ask("not logged: no platform given")
+    who = Asker("telegram", user_id="42", chat_id="-100", private=False)
+    asyncio.run(Conversation(service).ask(who, "is it illegal to leave nk"))
+    service.ask("not logged: asked of the service directly (ask --json)")
     service.qlog.close()
     assert rows(tmp_path / "q.sqlite3") == [expected]
 
@@ -82,13 +85,19 @@ def test_locked_database_never_costs_a_reply(
     blocker = sqlite3.connect(path, timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database
     with caplog.at_level(logging.ERROR, logger="bot.qlog"):
-        replies = [service.ask("is it illegal to leave nk", platform="console") for _ in range(3)]
+        replies = [_ask(service, "is it illegal to leave nk") for _ in range(3)]
         service.qlog.flush(timeout=15)
-    assert all(r.outcome is Outcome.ANSWER for r in replies)
+    assert all(r.reply.outcome is Outcome.ANSWER for r in replies)
     failures = [r for r in caplog.records if "could not write" in r.getMessage()]
     assert len(failures) == 1  # logged once, not once per row
     blocker.rollback()
     blocker.close()
-    service.ask("do north koreans have bank accounts", platform="console")
+    _ask(service, "do north koreans have bank accounts")
     service.qlog.close()
     assert [r[1] for r in rows(path)] == ["do north koreans have bank accounts"]
+
+
+def _ask(service: FaqService, text: str) -> Show:
+    result = asyncio.run(Conversation(service).ask(Asker("console", local=True), text))
+    assert isinstance(result, Show)
+    return result

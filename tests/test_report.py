@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+from bot.conversation import Asker, Conversation
 from bot.qlog import QuestionLog
 from bot.report import build_report, render_report
 from bot.service import FaqService
@@ -29,8 +31,9 @@ ASKED = [
 def filled_log(tmp_path: Path) -> tuple[FaqService, QuestionLog]:
     service = FaqService.from_path(FAQ)
     service.qlog = QuestionLog(tmp_path / "q.sqlite3")
+    conversation = Conversation(service)
     for q in ASKED:
-        service.ask(q, platform="telegram")
+        asyncio.run(conversation.ask(Asker("telegram", local=True), q))
     service.qlog.feedback("banks", True)
     service.qlog.feedback("banks", False)
     service.qlog.feedback("banks", True)

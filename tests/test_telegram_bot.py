@@ -505,3 +505,44 @@ async def test_edits_are_ignored_and_non_text_gets_a_polite_note(
     assert call.params["text"] == messages.NOT_TEXT
     await asyncio.sleep(0.3)
     assert len(fake.of("sendMessage")) == 1  # the edit was not answered
+
+
+async def test_at_risk_message_in_a_group_gets_a_neutral_line_and_a_private_link(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    text = "@faq_test_bot i want to escape north korea, how do i cross the river"
+    asked = fake.message(
+        text, chat=GROUP, entities=[{"type": "mention", "offset": 0, "length": 13}]
+    )
+    fake.push(message=asked)
+    (public,) = await fake.wait_for("sendMessage")
+    assert int(public.params["chat_id"]) == GROUP["id"]
+    assert public.params["text"] == messages.SAFETY_PUBLIC
+    assert "reply_parameters" not in public.params  # does not point at the person's message
+    (button,) = public.params["reply_markup"]["inline_keyboard"][0]
+    assert button["url"] == "https://t.me/faq_test_bot?start=safety"
+    fake.push(message=fake.message("/start safety", entities=[_CMD(6)]))
+    calls = await fake.wait_for("sendMessage", 2)
+    private = calls[1]
+    assert int(private.params["chat_id"]) == USER["id"]
+    assert "<b>Sources</b>" in private.params["text"]
+    assert not any(d.startswith("f:") for d in keyboard_data(private))  # no votes on it
+
+
+async def test_at_risk_message_in_private_gets_the_safety_reply_at_once(
+    bot: TelegramBot, fake: FakeBotApi
+) -> None:
+    for _ in range(8):  # never rate-limited
+        fake.push(message=fake.message("i want to escape north korea, how do i cross the river"))
+    calls = await fake.wait_for("sendMessage", 8)
+    assert len({c.params["text"] for c in calls}) == 1
+    assert "<b>Sources</b>" in calls[0].params["text"]
+
+
+async def test_inline_mode_never_posts_the_safety_reply(bot: TelegramBot, fake: FakeBotApi) -> None:
+    fake.push(
+        inline_query={"id": "iq9", "from": USER, "query": "i want to escape nk", "offset": ""}
+    )
+    (answer,) = await fake.wait_for("answerInlineQuery")
+    assert answer.params["results"] == []
+    assert answer.params["button"]["start_parameter"] == "safety"
