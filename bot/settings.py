@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_KNOWLEDGE", "Settings"]
@@ -27,9 +28,29 @@ class Settings(BaseSettings):
     suggest_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
     answer_margin: float = Field(default=0.01, ge=0.0, le=1.0)
     log_level: str = Field(default="WARNING")
-    log_path: Path = Field(default=Path("data/questions.sqlite3"), description="Question log.")
+    # Storage (bot.storage): where the question log, votes and shared limits live.
+    data_dir: Path | None = Field(
+        default=None, description="Runtime data folder (default: the per-user data dir)."
+    )
+    database_url: SecretStr | None = Field(
+        default=None, description="sqlite:///PATH or postgresql://... (may hold a password)."
+    )
+    hash_secret: SecretStr | None = Field(
+        default=None, description="Key of the daily HMACs of user ids; replicas share it."
+    )
+    database_pool_size: int = Field(default=4, ge=1, le=100)
+    log_path: Path | None = Field(
+        default=None, description="SQLite question log when FAQBOT_DATABASE_URL is unset."
+    )
+    log_queue_size: int = Field(default=10_000, ge=10)
     log_enabled: bool = True
     log_questions: bool = True
     log_user_ids: bool = False
     log_retention_days: float = Field(default=30.0, gt=0)
     watch: bool = True
+
+    @field_validator("data_dir", "database_url", "hash_secret", "log_path", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # `FAQBOT_DATABASE_URL=` left empty in a copied .env means "not set", not "".
+        return None if isinstance(value, str) and not value.strip() else value

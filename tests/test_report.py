@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.qlog import QuestionLog
+from bot.storage import QuestionLog
 from bot.report import build_report, render_report
 from bot.service import FaqService
 from tests.conftest import FAQ, ROOT
