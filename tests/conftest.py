@@ -9,6 +9,9 @@ import pytest
 
 from bot.service import FaqService
 
+# Throwaway PostgreSQL clusters: the `postgres`, `pg_url` and `own_postgres` fixtures.
+pytest_plugins = ["tests.postgres"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FAQ = ROOT / "knowledge" / "faq.yaml"
 
@@ -41,8 +44,9 @@ entries:
 
 @pytest.fixture(scope="session", autouse=True)
 def _question_log_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Commands the tests start write their question log to a temporary folder."""
+    """Commands the tests start write their question log and data to a temporary folder."""
     os.environ["FAQBOT_LOG_PATH"] = str(tmp_path_factory.mktemp("log") / "questions.sqlite3")
+    os.environ["FAQBOT_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture(scope="session")

@@ -226,6 +226,8 @@ class QuestionLog:
     def _run(self) -> None:
         opened = False
         while True:
+            items: list[_Item] = []
+            unwritten = 0
             try:
                 if not opened:
                     opened = self._connect()
@@ -233,21 +235,27 @@ class QuestionLog:
                     self._maybe_purge()  # at start, then at most every purge_every
                 items = self._take()
                 rows = [i for i in items if isinstance(i, QuestionRow | VoteRow)]
+                unwritten = len(rows)
                 if rows:
                     opened = self._write(rows, opened)
+                unwritten = 0  # written, or dropped and counted by _write
                 for item in items:
+                    if isinstance(item, _Purge):
+                        item.gone = self._purge_now() if opened else 0
+            except Exception:  # a bug here must not silently end logging for good
+                log.exception("question log: unexpected error in the writer; it goes on")
+                self._drop(unwritten, "write_failed")
+                self.store.close()
+                opened = False
+                self._retry_at = time.monotonic() + self.retry_seconds
+            finally:
+                for item in items:  # nobody waits forever, whatever happened
                     if isinstance(item, threading.Event):
                         item.set()
                     elif isinstance(item, _Purge):
-                        item.gone = self._purge_now() if opened else 0
                         item.done.set()
-                if None in items:
-                    break
-            except Exception:  # a bug here must not silently end logging for good
-                log.exception("question log: unexpected error in the writer; it goes on")
-                self.store.close()
-                opened = False
-                time.sleep(self.retry_seconds)
+            if None in items:
+                break
         self.store.close()
 
     def _take(self) -> list[_Item]:
