@@ -8,6 +8,7 @@ nothing was tested: there they fail, and `.ci/run` installs the package first.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -108,10 +109,8 @@ class PostgresCluster:
 
     def remove(self) -> None:
         """Stop (if running) and delete the cluster's folder."""
-        try:
+        with contextlib.suppress(RuntimeError):  # already stopped
             self.stop()
-        except RuntimeError:
-            pass  # already stopped
         shutil.rmtree(self.root, ignore_errors=True)
 
 

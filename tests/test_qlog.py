@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import SCHEMA_VERSION, QuestionLog
 from bot.reply import Outcome
 from bot.service import FaqService
+from bot.storage import SCHEMA_VERSION, QuestionLog
 from tests.conftest import FAQ
 
 

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.storage import QuestionLog
 from bot.report import build_report, render_report
 from bot.service import FaqService
+from bot.storage import QuestionLog
 from tests.conftest import FAQ, ROOT
 
 ASKED = [
