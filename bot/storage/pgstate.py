@@ -92,6 +92,8 @@ class PostgresState:
             raise StorageError(
                 f"{url.display}: PostgreSQL needs psycopg: pip install 'faqbot[postgres]'"
             )
+        # The pool logs every failed reconnection; the outage is logged here, once.
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         self.url = url
         self.pool_size = pool_size
         self.timeout = timeout

@@ -297,8 +297,8 @@ class QuestionLog:
         except StorageError as exc:
             # The batch is dropped, not retried: a commit that failed on the way back
             # may have landed, and a row counted twice misleads more than one missing.
-            self._drop(len(rows), "write_failed")
             self._failed(exc)
+            self._drop(len(rows), "write_failed")
             self.store.close()
             return False
         self.written += len(rows)
