@@ -49,6 +49,9 @@ class FakeDiscord:
     _runner: web.AppRunner | None = None
     base: str = ""
     identified_with: dict[str, Any] = field(default_factory=dict)
+    app_flags: int = 0  # application flags: which privileged intents the app may use
+    # Commands registered so far, per scope ("global" or a guild id), as PUT stored them.
+    commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     async def start(self) -> None:
         app = web.Application()
@@ -214,7 +217,7 @@ class FakeDiscord:
                 "bot_require_code_grant": False,
                 "owner": USER,
                 "verify_key": "00",
-                "flags": 0,
+                "flags": self.app_flags,
             }
         if path == "/gateway/bot":
             return {
@@ -227,8 +230,10 @@ class FakeDiscord:
                     "max_concurrency": 1,
                 },
             }
+        if path.startswith("/applications/") and path.endswith("/commands") and method == "GET":
+            return self.commands.get(_scope(path), [])
         if path.startswith("/applications/") and path.endswith("/commands") and method == "PUT":
-            return [
+            self.commands[_scope(path)] = stored = [
                 {
                     **c,
                     "id": str(next(self._ids)),
@@ -239,6 +244,7 @@ class FakeDiscord:
                 }
                 for c in body
             ]
+            return stored
         if path.startswith("/interactions/"):
             interaction_id = path.split("/")[2]
             kind = body.get("type", 4) if isinstance(body, dict) else 4
@@ -294,6 +300,12 @@ class FakeDiscord:
                 )
                 self._ready.set()
         return ws
+
+
+def _scope(path: str) -> str:
+    """ "global" for /applications/ID/commands, the guild id for .../guilds/GID/commands."""
+    parts = path.strip("/").split("/")
+    return parts[3] if len(parts) > 4 and parts[2] == "guilds" else "global"
 
 
 def _json(data: Any, status: int = 200) -> web.Response:

@@ -43,6 +43,10 @@ class FakeBotApi:
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     base_url: str = ""
     member_status: str = "member"
+    # What getWebhookInfo reports; setWebhook/deleteWebhook change its url.
+    webhook_info: dict[str, Any] = field(
+        default_factory=lambda: {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+    )
 
     async def start(self) -> str:
         app = web.Application()
@@ -146,6 +150,12 @@ class FakeBotApi:
                 )
                 member.update(dict.fromkeys(rights.split(), False))
             return member
+        if method == "getWebhookInfo":
+            return self.webhook_info
+        if method == "setWebhook":
+            self.webhook_info = {**self.webhook_info, "url": params.get("url", "")}
+        if method == "deleteWebhook":
+            self.webhook_info = {**self.webhook_info, "url": ""}
         return True  # setMyCommands, deleteWebhook, setWebhook, answerCallbackQuery, ...
 
 
