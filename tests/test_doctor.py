@@ -156,7 +156,7 @@ async def test_discord_command_sync(discord_fake: FakeDiscord) -> None:
     expected = DiscordExpectations(frozenset(), COMMANDS)
     findings = await dc_check(discord_fake, expected)
     assert any(f.level == "warn" and "no slash commands registered (global)" in f.message for f in findings)
-    discord_fake.commands["global"] = [{"name": n} for n in sorted(COMMANDS - {"unanswered"}) + ["old"]]
+    discord_fake.commands["global"] = [{"name": n} for n in [*sorted(COMMANDS - {"unanswered"}), "old"]]
     findings = await dc_check(discord_fake, expected)
     (stale,) = [f for f in findings if "out of date" in f.message]
     assert "missing: /unanswered" in stale.message and "no longer served: /old" in stale.message

@@ -110,7 +110,7 @@ async def test_ready_when_every_adapter_is_connected(http: httpx.AsyncClient) ->
     await server.start()
     adapter = RecordingAdapter()
     adapter.may_start.set()
-    ((name, wrapped),) = tracked([("console", adapter)])
+    ((_, wrapped),) = tracked([("console", adapter)])
     try:
         await wrapped.start()
         response = await http.get(f"http://127.0.0.1:{server.port}/readyz")
