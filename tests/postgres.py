@@ -90,9 +90,9 @@ class PostgresCluster:
             "-o", options, "start",
         )
 
-    def stop(self) -> None:
-        """Stop the server (fast shutdown: open connections are cut, as in an outage)."""
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-m", "fast", "stop")
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (fast: open connections are cut, as in an outage)."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-m", mode, "stop")
 
     def url(self, database: str = "postgres") -> str:
         """A URL for one database of this cluster."""
@@ -110,7 +110,7 @@ class PostgresCluster:
     def remove(self) -> None:
         """Stop (if running) and delete the cluster's folder."""
         with contextlib.suppress(RuntimeError):  # already stopped
-            self.stop()
+            self.stop("immediate")  # a throwaway cluster needs no clean shutdown
         shutil.rmtree(self.root, ignore_errors=True)
 
 
