@@ -311,3 +311,12 @@ def test_unknown_database_url_names_the_setting() -> None:
 def test_store_kind_follows_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAQBOT_DATABASE_URL", "postgresql://bot@127.0.0.1:1/faqbot")
     assert isinstance(make_store(Settings(_env_file=None)), PostgresStore)  # type: ignore[call-arg]
+
+
+async def test_log_is_an_async_context_manager(tmp_path: Path) -> None:
+    async with QuestionLog(tmp_path / "q.sqlite3") as log:
+        log.record("console", "inside", "none", None, 0.0)
+    assert log.written == 1
+    with QuestionLog(tmp_path / "q.sqlite3") as again:
+        again.record("console", "second", "none", None, 0.0)
+    assert [q.question for q in again.questions(since=0)] == ["inside", "second"]

@@ -8,6 +8,7 @@ writing works again; the queue is bounded and every dropped row is counted.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -171,6 +172,20 @@ class QuestionLog:
                 timeout,
                 self._queue.qsize(),
             )
+
+    def __enter__(self) -> QuestionLog:
+        """Use the log in a `with` block; it is closed (flushed) at the end."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> QuestionLog:
+        """Use the log in an `async with` block; closing runs off the event loop."""
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.close)
 
     def purge(self, timeout: float = 30.0) -> int:
         """Delete rows older than the retention period now; returns how many went.
