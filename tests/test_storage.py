@@ -320,3 +320,15 @@ async def test_log_is_an_async_context_manager(tmp_path: Path) -> None:
     with QuestionLog(tmp_path / "q.sqlite3") as again:
         again.record("console", "second", "none", None, 0.0)
     assert [q.question for q in again.questions(since=0)] == ["inside", "second"]
+
+
+def test_missing_postgres_fails_under_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import postgres as clusters
+
+    monkeypatch.setattr(clusters, "_bindir", lambda: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="required under CI"):
+        clusters._cluster_or_skip()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception, match="no PostgreSQL server here"):
+        clusters._cluster_or_skip()
