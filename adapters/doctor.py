@@ -369,7 +369,12 @@ async def check_discord(
         )
     if expected is None:
         findings.append(
-            Finding("warn", "discord", "intents and commands not checked (the FAQ or the Discord adapter could not be loaded)")
+            Finding(
+                "warn",
+                "discord",
+                "intents and commands not checked (the FAQ or the Discord adapter could not "
+                "be loaded)",
+            )
         )
         return findings
     findings += _intent_findings(int(application.get("flags") or 0), expected.intents)

@@ -220,7 +220,7 @@ async def test_doctor_command_reports_every_problem(
     assert "FAIL database: unreachable" in text
     assert "FAIL telegram: Telegram rejected TELEGRAM_BOT_TOKEN" in text
     assert "OK   discord: token valid for faqbot" in text
-    assert "WARN discord: intents and commands not checked (the FAQ is broken)" in text
+    assert "WARN discord: intents and commands not checked (the FAQ or the Discord adapter" in text
     assert "3 problem(s) to fix" in text
     assert "111:wrong" not in text + err.decode()
     assert APP_ID  # the fake answered the application lookup
