@@ -14,6 +14,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from adapters.console import ConsoleChat, PromptSafeHandler, terminal_width
+from adapters.doctor import run_doctor
+from adapters.http_health import health_in_thread
 from adapters.plaintext import render_reply, render_sources, render_topics
 from adapters.platform_settings import configured_secrets
 from adapters.runner import configured_adapters, configured_moderators, serve
@@ -23,11 +25,22 @@ from bot.errors import FaqBotError, KnowledgeError
 from bot.evaluate import evaluate, load_cases
 from bot.loader import load_knowledge
 from bot.logsetup import configure_logging
-from bot.qlog import QuestionLog
 from bot.report import build_report, render_report
 from bot.service import FaqService, Thresholds
 from bot.settings import Settings
-from bot.state import Hasher
+from bot.storage import (
+    Store,
+    database_url,
+    make_hasher,
+    make_store,
+    open_question_log,
+    open_shared_state,
+    stored_secrets,
+)
+from bot.storage.files import default_data_dir
+from bot.storage.postgres import PostgresStore
+from bot.storage.setup import LOG_FILE
+from bot.storage.sqlite import SqliteStore
 from bot.watch import watch_in_thread
 
 __all__ = ["build_parser", "main"]
@@ -73,6 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", parents=[common], help="what people asked that the FAQ missed")
     rep.add_argument("--days", type=float, default=7.0, help="look back this many days (default 7)")
     rep.add_argument("--json", action="store_true", help="print JSON")
+    purge = sub.add_parser(
+        "purge", parents=[common], help="erase every stored question, vote and limit now"
+    )
+    purge.add_argument(
+        "--yes", action="store_true", help="do not ask for confirmation (for scripts)"
+    )
+    sub.add_parser(
+        "migrate", parents=[common], help="create or upgrade the database schema, then exit"
+    )
+    sub.add_parser(
+        "doctor", parents=[common], help="check tokens, webhook, FAQ and database; say what to fix"
+    )
     ev = sub.add_parser("eval", parents=[common], help="measure matching on a labelled set")
     ev.add_argument(
         "--set",
@@ -107,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
         configure_logging(
             logging.DEBUG if debug else settings.log_level.upper(),
-            _secrets(),
+            _secrets(settings),
             payloads=settings.log_payloads,
         )
         if hasattr(args, "knowledge"):
@@ -142,20 +167,19 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command or "run"
     if command == "validate":
         return _validate(args.path or settings.knowledge, settings)
-    service = FaqService.from_path(
-        settings.knowledge,
-        thresholds=Thresholds(
-            settings.answer_threshold, settings.suggest_threshold, settings.answer_margin
-        ),
-        max_chars=settings.max_question_chars,
-        max_file_bytes=settings.max_file_bytes,
-    )
+    if command == "purge":
+        return _purge(settings, confirmed=args.yes)
+    if command == "migrate":
+        return _migrate(settings)
+    if command == "doctor":
+        return run_doctor(settings)
+    if command == "report":
+        return _report(settings, args.days, as_json=args.json)
+    service = _load_service(settings)
     if command == "ask":
         return _ask(service, args.question, as_json=args.json)
     if command == "eval":
         return _eval(service, args.cases, args.min_accuracy, args.min_refusal)
-    if command == "report":
-        return _report(service, settings, args.days, as_json=args.json)
     if command in ("topics", "sources"):
         print(
             render_topics(service.topics())
@@ -163,14 +187,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             else render_sources(service.sources())
         )
         return 0
-    service.qlog = _open_log(settings)
+    service.qlog = open_question_log(settings)
     conversation = Conversation(
         service,
         moderators=configured_moderators(),
         policy=settings.rate_policy(),
-        hasher=Hasher(settings.hash_secret.get_secret_value().encode())
-        if settings.hash_secret
-        else None,
+        state=open_shared_state(settings),
+        hasher=make_hasher(settings),
     )
     try:
         if command == "run":
@@ -194,35 +217,95 @@ def _chat(conversation: Conversation, settings: Settings) -> int:
     watching = settings.watch
     stop = watch_in_thread(conversation.service, settings.knowledge) if watching else None
     chat = ConsoleChat(conversation, width=terminal_width() if interactive else None)
+    health = None
     try:
+        health = health_in_thread(conversation.service, "console")  # FAQBOT_HTTP_PORT, when set
         chat.run(sys.stdin, sys.stdout, interactive=interactive)
     finally:
         chat.close()
+        if health is not None:
+            health.set()
         if stop is not None:
             stop.set()
     return 0
 
 
-def _open_log(settings: Settings) -> QuestionLog | None:
-    if not settings.log_enabled:
-        return None
-    return QuestionLog(
-        settings.log_path,
-        store_text=settings.log_questions,
-        store_ids=settings.log_user_ids,
-        retention_days=settings.log_retention_days,
+def _load_service(settings: Settings) -> FaqService:
+    return FaqService.from_path(
+        settings.knowledge,
+        thresholds=Thresholds(
+            settings.answer_threshold, settings.suggest_threshold, settings.answer_margin
+        ),
+        max_chars=settings.max_question_chars,
+        max_file_bytes=settings.max_file_bytes,
     )
 
 
-def _report(service: FaqService, settings: Settings, days: float, *, as_json: bool) -> int:
-    if not settings.log_path.exists():
-        raise FaqBotError(f"{settings.log_path}: no question log yet (it is created by faqbot run)")
-    qlog = QuestionLog(settings.log_path, retention_days=settings.log_retention_days)
+def _report(settings: Settings, days: float, *, as_json: bool) -> int:
+    # Reads only: no folder or file is created, nothing is purged, no writer is started.
+    store = make_store(settings)
     try:
-        report = build_report(service, qlog, days)
-    finally:
-        qlog.close()
+        service: FaqService | None = _load_service(settings)
+    except KnowledgeError as exc:
+        # A broken FAQ is when moderators most need the report: show it without the
+        # nearest-entry column rather than refusing.
+        service = None
+        print(
+            f"faqbot: warning: the FAQ has {len(exc.issues)} error(s) (faqbot validate lists "
+            "them); the report leaves out the nearest entries",
+            file=sys.stderr,
+        )
+    report = build_report(service, store, days)
     print(json.dumps(report.to_json(), ensure_ascii=False) if as_json else render_report(report))
+    return 0
+
+
+def _purge(settings: Settings, *, confirmed: bool) -> int:
+    url = database_url(settings)
+    if not confirmed:
+        if not sys.stdin.isatty():
+            print(
+                "faqbot: purge erases every stored question now; add --yes to confirm",
+                file=sys.stderr,
+            )
+            return 2
+        answer = input(f"Erase every stored question, vote and limit in {url.display}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing erased.")
+            return 1
+    for store in _purge_targets(settings):
+        counts = store.erase()
+        total = sum(counts.values())
+        detail = ", ".join(f"{n} {table}" for table, n in counts.items()) or "nothing stored"
+        print(f"{store.name}: erased {total} rows ({detail}).")
+    print(
+        "Running bots keep rate-limit and vote marks in memory until they restart, and may "
+        "still write the few rows they had queued."
+    )
+    return 0
+
+
+def _purge_targets(settings: Settings) -> list[Store]:
+    """Return the configured database, and any SQLite log an earlier set-up left behind."""
+    targets = [make_store(settings)]
+    leftovers = [settings.log_path, (settings.data_dir or default_data_dir()) / LOG_FILE]
+    for path in leftovers:
+        if path is not None and path.exists() and path.resolve() != _sqlite_path(targets[0]):
+            targets.append(SqliteStore(path))
+    return targets
+
+
+def _sqlite_path(store: Store) -> Path | None:
+    return store.path.resolve() if isinstance(store, SqliteStore) else None
+
+
+def _migrate(settings: Settings) -> int:
+    store = make_store(settings)
+    store.open()  # creates and migrates, under a lock replicas share
+    store.close()
+    status = store.status()
+    kind = "PostgreSQL" if isinstance(store, PostgresStore) else "SQLite"
+    print(f"{store.name}: {kind} schema at version {status.version} (latest {status.latest})")
     return 0
 
 
@@ -281,8 +364,8 @@ def _eval(service: FaqService, path: Path, min_accuracy: float, min_refusal: flo
     return 0
 
 
-def _secrets() -> list[str]:
-    return configured_secrets()
+def _secrets(settings: Settings) -> list[str]:
+    return configured_secrets() + stored_secrets(settings)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 from typing import Protocol
 
+from adapters import http_health
 from adapters.platform_settings import DiscordSettings, TelegramSettings
 from bot.conversation import Conversation, Moderators
 from bot.watch import watch_knowledge
@@ -64,6 +65,31 @@ def configured_adapters(conversation: Conversation) -> list[tuple[str, Adapter]]
 
 
 async def serve(
+    adapters: list[tuple[str, Adapter]],
+    stop: asyncio.Event | None = None,
+    *,
+    conversation: Conversation | None = None,
+    watch: Path | None = None,
+) -> int:
+    """Serve health and metrics (when `FAQBOT_HTTP_PORT` is set) around `_serve_adapters`.
+
+    Kept apart from the adapters' own handling: the server starts first, so `/readyz`
+    says "starting" while adapters connect, and stops last.
+
+    Raises:
+        FaqBotError: The health port cannot be bound.
+    """
+    health = await http_health.start_health_server(conversation.service if conversation else None)
+    try:
+        return await _serve_adapters(
+            http_health.tracked(adapters), stop, conversation=conversation, watch=watch
+        )
+    finally:
+        if health is not None:
+            await health.stop()
+
+
+async def _serve_adapters(
     adapters: list[tuple[str, Adapter]],
     stop: asyncio.Event | None = None,
     *,

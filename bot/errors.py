@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FaqBotError", "Issue", "KnowledgeError"]
+__all__ = ["FaqBotError", "Issue", "KnowledgeError", "StorageError"]
 
 
 class FaqBotError(Exception):
@@ -38,3 +38,11 @@ class KnowledgeError(FaqBotError):
         count = len(self.issues)
         head = f"{count} error{'s' if count != 1 else ''} in the knowledge base"
         super().__init__("\n".join([head, *(str(i) for i in self.issues)]))
+
+
+class StorageError(FaqBotError):
+    """A store (question log, shared state) could not be opened, read or written.
+
+    The message names the store in a form safe to log (no password) and, where it can,
+    the setting to change.
+    """

@@ -9,8 +9,8 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.qlog import QuestionLog
 from bot.service import FaqService
+from bot.storage.store import LogReader
 from bot.text import phrasing_key
 
 __all__ = ["Group", "Report", "build_report", "render_report"]
@@ -20,7 +20,7 @@ _SAME = 75.0  # token-set similarity at which two questions count as one
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """Near-duplicate unanswered questions."""
+    """Near-duplicate unanswered questions (no nearest entry while the FAQ is broken)."""
 
     count: int
     examples: tuple[str, ...]
@@ -30,7 +30,11 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """The moderators' report for a period."""
+    """The moderators' report for a period.
+
+    `top_entries` holds (entry id, question, count); the question is "" when the report
+    was built without a FAQ.
+    """
 
     days: float
     asked: int
@@ -48,8 +52,18 @@ class Report:
         return data
 
 
-def build_report(service: FaqService, qlog: QuestionLog, days: float = 7.0) -> Report:
-    """Group the unanswered questions of the last `days` days, most frequent first."""
+def build_report(service: FaqService | None, qlog: LogReader, days: float = 7.0) -> Report:
+    """Group the unanswered questions of the last `days` days, most frequent first.
+
+    Args:
+        service: The FAQ, for each group's nearest entry and the entries' questions; None
+            when the FAQ cannot be loaded (a broken edit is when moderators need this most).
+        qlog: Where the questions are read from (only read).
+        days: How far back to look.
+
+    Raises:
+        StorageError: The log cannot be read.
+    """
     rows = qlog.questions(since=time.time() - days * 86_400)
     missed = [r.question for r in rows if r.outcome != "answer" and r.question]
     groups: list[list[str]] = []
@@ -66,7 +80,7 @@ def build_report(service: FaqService, qlog: QuestionLog, days: float = 7.0) -> R
     built = []
     for members in groups:
         examples = tuple(dict.fromkeys(members))[:3]
-        ranked = service.search(members[0], limit=1)
+        ranked = service.search(members[0], limit=1) if service is not None else ()
         nearest = ranked[0].entry if ranked else None
         built.append(
             Group(
@@ -77,14 +91,15 @@ def build_report(service: FaqService, qlog: QuestionLog, days: float = 7.0) -> R
             )
         )
     answered = Counter(r.entry_id for r in rows if r.outcome == "answer" and r.entry_id)
-    top = tuple(
-        (entry_id, entry.question, count)
-        for entry_id, count in answered.most_common(10)
-        if (entry := service.kb.entry(entry_id)) is not None
-    )
+    top: list[tuple[str, str, int]] = []
+    for entry_id, count in answered.most_common(10):
+        if service is None:
+            top.append((entry_id, "", count))
+        elif (entry := service.kb.entry(entry_id)) is not None:  # removed entries are left out
+            top.append((entry_id, entry.question, count))
     unanswered = sum(r.outcome != "answer" for r in rows)
     votes = qlog.votes(since=time.time() - days * 86_400)
-    return Report(days, len(rows), unanswered, tuple(built), top, votes)
+    return Report(days, len(rows), unanswered, tuple(built), tuple(top), votes)
 
 
 def render_report(report: Report, limit: int = 20) -> str:
@@ -100,7 +115,9 @@ def render_report(report: Report, limit: int = 20) -> str:
         near = f" | nearest: {g.nearest_id}" if g.nearest_id else ""
         lines.append(f"  {g.count:>3} x {' / '.join(repr(e) for e in g.examples)}{near}")
     lines += ["", "Most asked entries:"]
-    lines += [f"  {c:>3} x {i}: {q}" for i, q, c in report.top_entries] or ["  (none)"]
+    lines += [
+        f"  {c:>3} x {i}: {q}" if q else f"  {c:>3} x {i}" for i, q, c in report.top_entries
+    ] or ["  (none)"]
     if report.votes:
         lines += ["", "Feedback (helpful / not helpful):"]
         lines += [

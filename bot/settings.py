@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.conversation.limits import RatePolicy
@@ -36,7 +37,21 @@ class Settings(BaseSettings):
     log_level: str = Field(default="WARNING")
     # Let the platform libraries log whole updates at debug level (they hold ids and text).
     log_payloads: bool = False
-    log_path: Path = Field(default=Path("data/questions.sqlite3"), description="Question log.")
+    # Storage (bot.storage): where the question log, votes and shared limits live.
+    data_dir: Path | None = Field(
+        default=None, description="Runtime data folder (default: the per-user data dir)."
+    )
+    database_url: SecretStr | None = Field(
+        default=None, description="sqlite:///PATH or postgresql://... (may hold a password)."
+    )
+    hash_secret: SecretStr | None = Field(
+        default=None, description="Key of the daily HMACs of user ids; replicas share it."
+    )
+    database_pool_size: int = Field(default=4, ge=1, le=100)
+    log_path: Path | None = Field(
+        default=None, description="SQLite question log when FAQBOT_DATABASE_URL is unset."
+    )
+    log_queue_size: int = Field(default=10_000, ge=10)
     log_enabled: bool = True
     log_questions: bool = True
     log_user_ids: bool = False
@@ -50,8 +65,6 @@ class Settings(BaseSettings):
     group_burst: int = Field(default=10, ge=1)
     group_interval_seconds: float = Field(default=3.0, gt=0)
     reload_interval_seconds: float = Field(default=30.0, gt=0)
-    # Key for the hashes that rate limits and votes are kept under (random when unset).
-    hash_secret: SecretStr | None = None
 
     def rate_policy(self) -> RatePolicy:
         """Return the rate-limit budgets these settings describe."""
@@ -61,3 +74,9 @@ class Settings(BaseSettings):
             group=Budget(self.group_burst, 1 / self.group_interval_seconds),
             reload=Budget(1, 1 / self.reload_interval_seconds),
         )
+
+    @field_validator("data_dir", "database_url", "hash_secret", "log_path", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # `FAQBOT_DATABASE_URL=` left empty in a copied .env means "not set", not "".
+        return None if isinstance(value, str) and not value.strip() else value

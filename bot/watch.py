@@ -10,7 +10,7 @@ from pathlib import Path
 
 import watchfiles
 
-from bot import messages
+from bot import messages, metrics
 from bot.errors import KnowledgeError
 from bot.service import FaqService
 
@@ -58,10 +58,12 @@ def reload_and_describe(service: FaqService) -> tuple[str, bool]:
     try:
         kb = service.reload()
     except KnowledgeError as exc:
+        metrics.observe_reload(False)
         for issue in exc.issues:
             log.error("reload rejected: %s", issue)
         lines = [f"{Path(i.path).name}:{i.line}: {i.message}" for i in exc.issues]
         return "\n".join([messages.RELOAD_REJECTED, *lines]), False
+    metrics.observe_reload(True, len(kb.entries))
     text = messages.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics))
     log.warning("%s", text)
     return text, True

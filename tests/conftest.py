@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import textwrap
 from collections.abc import Callable
@@ -7,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.conversation import Asker, Conversation, Show
+from bot.reply import Reply
 from bot.service import FaqService
+
+# Throwaway PostgreSQL clusters: the `postgres`, `pg_url` and `own_postgres` fixtures.
+pytest_plugins = ["tests.postgres"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ = ROOT / "knowledge" / "faq.yaml"
@@ -41,8 +47,9 @@ entries:
 
 @pytest.fixture(scope="session", autouse=True)
 def _question_log_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Commands the tests start write their question log to a temporary folder."""
+    """Commands the tests start write their question log and data to a temporary folder."""
     os.environ["FAQBOT_LOG_PATH"] = str(tmp_path_factory.mktemp("log") / "questions.sqlite3")
+    os.environ["FAQBOT_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +65,15 @@ def write_yaml(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+def ask_logged(service: FaqService, text: str, platform: str = "console") -> Reply:
+    """Ask as an adapter does (through the conversation layer: logged and counted)."""
+    return asyncio.run(ask_logged_async(service, text, platform))
+
+
+async def ask_logged_async(service: FaqService, text: str, platform: str = "console") -> Reply:
+    """`ask_logged` for async tests; the asker is trusted, so no rate limit applies."""
+    result = await Conversation(service).ask(Asker(platform, local=True), text)
+    assert isinstance(result, Show)
+    return result.reply

@@ -63,6 +63,9 @@ class FakeDiscord:
     fault_prefixes: tuple[str, ...] = ("/channels/", "/interactions/", "/webhooks/")
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     _acknowledged: set[str] = field(default_factory=set)
+    app_flags: int = 0  # application flags: which privileged intents the app may use
+    # Commands registered so far, per scope ("global" or a guild id), as PUT stored them.
+    commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     async def start(self) -> None:
         app = web.Application()
@@ -257,7 +260,7 @@ class FakeDiscord:
                 "bot_require_code_grant": False,
                 "owner": USER,
                 "verify_key": "00",
-                "flags": 0,
+                "flags": self.app_flags,
             }
         if path == "/gateway/bot":
             return {
@@ -270,8 +273,10 @@ class FakeDiscord:
                     "max_concurrency": 1,
                 },
             }
+        if path.startswith("/applications/") and path.endswith("/commands") and method == "GET":
+            return self.commands.get(_scope(path), [])
         if path.startswith("/applications/") and path.endswith("/commands") and method == "PUT":
-            return [
+            self.commands[_scope(path)] = stored = [
                 {
                     **c,
                     "id": str(next(self._ids)),
@@ -282,6 +287,7 @@ class FakeDiscord:
                 }
                 for c in body
             ]
+            return stored
         if path.startswith("/interactions/"):
             interaction_id = path.split("/")[2]
             kind = body.get("type", 4) if isinstance(body, dict) else 4
@@ -344,6 +350,12 @@ def _drop(request: web.Request) -> None:
     if request.transport is not None:
         request.transport.abort()
     raise ConnectionResetError("dropped by the fake")
+
+
+def _scope(path: str) -> str:
+    """ "global" for /applications/ID/commands, the guild id for .../guilds/GID/commands."""
+    parts = path.strip("/").split("/")
+    return parts[3] if len(parts) > 4 and parts[2] == "guilds" else "global"
 
 
 def _json(data: Any, status: int = 200) -> web.Response:

@@ -53,11 +53,18 @@ class FakeBotApi:
     # connection closes before the request is read), "drop-after" (it closes after the
     # request was carried out: the message exists, the bot never hears so).
     faults: dict[str, list[str]] = field(default_factory=dict)
-    webhook_url: str = ""
     # Random faults (benchmarks): this share of requests to `fault_methods` fails at random.
     fault_rate: float = 0.0
     fault_methods: tuple[str, ...] = ("sendMessage",)
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    # What getWebhookInfo reports; setWebhook/deleteWebhook change its url.
+    webhook_info: dict[str, Any] = field(
+        default_factory=lambda: {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
+    )
 
     async def start(self) -> str:
         app = web.Application()
@@ -172,15 +179,6 @@ class FakeBotApi:
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
-        if method == "getWebhookInfo":
-            return {
-                "url": self.webhook_url,
-                "has_custom_certificate": False,
-                "pending_update_count": 0,
-            }
-        if method == "setWebhook":
-            self.webhook_url = str(params.get("url", ""))
-            return True
         if method == "getChatMember":
             member: dict[str, Any] = {
                 "status": self.member_status,
@@ -195,6 +193,12 @@ class FakeBotApi:
                 )
                 member.update(dict.fromkeys(rights.split(), False))
             return member
+        if method == "getWebhookInfo":
+            return self.webhook_info
+        if method == "setWebhook":
+            self.webhook_info = {**self.webhook_info, "url": params.get("url", "")}
+        if method == "deleteWebhook":
+            self.webhook_info = {**self.webhook_info, "url": ""}
         return True  # setMyCommands, deleteWebhook, setWebhook, answerCallbackQuery, ...
 
 

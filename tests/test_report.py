@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from bot.conversation import Asker, Conversation
-from bot.qlog import QuestionLog
 from bot.report import build_report, render_report
 from bot.service import FaqService
+from bot.storage import QuestionLog
 from tests.conftest import FAQ, ROOT
 
 ASKED = [

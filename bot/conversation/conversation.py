@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot import messages
+from bot import messages, metrics
 from bot.conversation.actions import Action, Verb
 from bot.conversation.asker import Asker
 from bot.conversation.limits import Kind, Limiter, RatePolicy
@@ -75,7 +75,12 @@ class Conversation:
 
     async def ask(self, who: Asker, text: str) -> Result:
         """Answer a free-text question (a DM, a mention, /ask, a console line)."""
+        started = time.perf_counter()
         reply = await asyncio.to_thread(self.service.ask, text)
+        if not reply.is_help:
+            metrics.observe_question(
+                who.platform, reply.outcome.value, time.perf_counter() - started
+            )
         if reply.is_safety:
             # Never rate-limited, never stored with its text, never shown to a group.
             self._log(who, reply, keep_text=False)

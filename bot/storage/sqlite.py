@@ -1,0 +1,241 @@
+"""The embedded default store: one SQLite file in WAL mode, owner-only."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from urllib.parse import quote
+
+from bot.errors import StorageError
+from bot.storage.files import private_file
+from bot.storage.schema import (
+    SCHEMA_VERSION,
+    SQLITE_MIGRATIONS,
+    LoggedQuestion,
+    QuestionRow,
+    SchemaStatus,
+    VoteRow,
+)
+
+__all__ = ["SqliteStore"]
+
+_TABLES = ("questions", "feedback")
+
+
+class SqliteStore:
+    """The question log in a SQLite file (see `bot.storage.store.Store`)."""
+
+    def __init__(self, path: str | Path, *, busy_seconds: float = 1.0, setting: str = "") -> None:
+        """Describe the store; nothing is opened or created until `open`.
+
+        Args:
+            path: The database file.
+            busy_seconds: How long a write waits for another process's lock.
+            setting: The environment variable that chose the file, named in errors.
+        """
+        self.path = Path(path)
+        self.busy_seconds = busy_seconds
+        self.setting = setting or "FAQBOT_DATABASE_URL"
+        self._db: sqlite3.Connection | None = None
+
+    @property
+    def name(self) -> str:
+        """The file, as shown in logs."""
+        return str(self.path)
+
+    def open(self) -> None:
+        """Create (0600, in a 0700 folder) and migrate the file, and keep a connection."""
+        self.close()
+        private_file(self.path, self.setting)
+        try:
+            db = sqlite3.connect(
+                self.path, timeout=self.busy_seconds, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise self._error("cannot open", exc) from exc
+        try:
+            # WAL: readers (the report) never block the writer; secure_delete: purged
+            # questions are overwritten, not left readable in free pages.
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA secure_delete=ON")
+            _migrate(db)
+        except sqlite3.Error as exc:
+            db.close()
+            raise self._error("cannot prepare", exc) from exc
+        self._db = db
+
+    def write(self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow]) -> None:
+        """Write rows in one transaction."""
+        if self._db is None:
+            raise StorageError(f"{self.name}: not open")
+        try:
+            with _transaction(self._db):
+                self._db.executemany(
+                    "INSERT INTO questions (asked_at, platform, question, outcome, entry_id,"
+                    " score, user_id, chat_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            q.asked_at,
+                            q.platform,
+                            q.question,
+                            q.outcome,
+                            q.entry_id,
+                            q.score,
+                            q.user_id,
+                            q.chat_id,
+                        )
+                        for q in questions
+                    ],
+                )
+                self._db.executemany(
+                    "INSERT INTO feedback (given_at, entry_id, helpful) VALUES (?, ?, ?)",
+                    [(v.given_at, v.entry_id, int(v.helpful)) for v in votes],
+                )
+        except sqlite3.Error as exc:
+            raise self._error("cannot write", exc) from exc
+
+    def claim_purge(self, cutoff: float, now: float, every: float) -> int | None:
+        """Delete old rows unless a purge ran in the last `every` seconds."""
+        if self._db is None:
+            raise StorageError(f"{self.name}: not open")
+        try:
+            with _transaction(self._db, "BEGIN IMMEDIATE"):
+                row = self._db.execute("SELECT value FROM meta WHERE key = 'last_purge'").fetchone()
+                if row is not None and now - float(row[0]) < every:
+                    return None
+                gone = self._db.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
+                count = gone.rowcount
+                count += self._db.execute(
+                    "DELETE FROM feedback WHERE given_at < ?", (cutoff,)
+                ).rowcount
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_purge', ?)",
+                    (repr(now),),
+                )
+            return count
+        except sqlite3.Error as exc:
+            raise self._error("cannot purge", exc) from exc
+
+    def close(self) -> None:
+        """Close the writer's connection."""
+        db, self._db = self._db, None
+        if db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+
+    # --- reading and erasing: own connections, nothing created -------------------------
+
+    def questions(self, since: float) -> list[LoggedQuestion]:
+        """Return the questions asked since a time, oldest first."""
+        with self._reader() as db:
+            rows = db.execute(
+                "SELECT asked_at, platform, question, outcome, entry_id, score FROM questions"
+                " WHERE asked_at >= ? ORDER BY asked_at, id",
+                (since,),
+            ).fetchall()
+        return [LoggedQuestion(*row) for row in rows]
+
+    def votes(self, since: float) -> dict[str, tuple[int, int]]:
+        """Count (helpful, not helpful) votes per entry since a time."""
+        with self._reader() as db:
+            rows = db.execute(
+                "SELECT entry_id, SUM(helpful), SUM(1 - helpful) FROM feedback"
+                " WHERE given_at >= ? GROUP BY entry_id",
+                (since,),
+            ).fetchall()
+        return {entry: (int(up), int(down)) for entry, up, down in rows}
+
+    def status(self) -> SchemaStatus:
+        """Read the schema version (0 when the file does not exist yet)."""
+        latest = SCHEMA_VERSION["sqlite"]
+        if not self.path.exists():
+            return SchemaStatus(0, latest)
+        with self._reader() as db:
+            return SchemaStatus(_version(db), latest)
+
+    def erase(self) -> dict[str, int]:
+        """Delete every row, then rewrite the file so no deleted text stays on disk."""
+        if not self.path.exists():
+            return {}
+        try:
+            db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._error("cannot open", exc) from exc
+        try:
+            counts = {}
+            with _transaction(db, "BEGIN IMMEDIATE"):
+                present = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+                for table in _TABLES:
+                    if table in present:
+                        counts[table] = db.execute(f"DELETE FROM {table}").rowcount
+            db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return counts
+        except sqlite3.Error as exc:
+            raise self._error("cannot erase", exc) from exc
+        finally:
+            db.close()
+
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        if not self.path.exists():
+            raise StorageError(
+                f"{self.path}: no question log yet (faqbot run creates it; {self.setting} "
+                "chooses where)"
+            )
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        try:
+            db = sqlite3.connect(uri, uri=True, timeout=5.0)
+        except sqlite3.Error as exc:
+            raise self._error("cannot read", exc) from exc
+        try:
+            yield db
+        except sqlite3.Error as exc:
+            raise self._error("cannot read", exc) from exc
+        finally:
+            db.close()
+
+    def _error(self, doing: str, exc: sqlite3.Error) -> StorageError:
+        return StorageError(f"{self.name}: {doing}: {exc} (set {self.setting} to change it)")
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection, begin: str = "BEGIN") -> Iterator[None]:
+    db.execute(begin)
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _version(db: sqlite3.Connection) -> int:
+    has_meta = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    ).fetchone()
+    if not has_meta:
+        return 0
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    # BEGIN IMMEDIATE takes the write lock first, so two processes starting at once
+    # migrate one after the other and the second finds nothing left to do.
+    with _transaction(db, "BEGIN IMMEDIATE"):
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        version = _version(db)
+        for number, statements in enumerate(SQLITE_MIGRATIONS, start=1):
+            if number <= version:
+                continue
+            for statement in statements:
+                db.execute(statement)
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(number),),
+            )
