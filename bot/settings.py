@@ -11,10 +11,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.conversation.limits import RatePolicy
 from bot.state import Budget
 
-__all__ = ["DEFAULT_KNOWLEDGE", "Settings"]
+__all__ = ["DEFAULT_DEVSET", "DEFAULT_KNOWLEDGE", "Settings"]
 
 # The FAQ that ships with the project, used when FAQBOT_KNOWLEDGE is not set.
 DEFAULT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge" / "faq.yaml"
+# The labelled dev set `faqbot eval` and every learned change are measured on.
+DEFAULT_DEVSET = Path(__file__).resolve().parent.parent / "tests" / "devset.yaml"
 
 
 class Settings(BaseSettings):
@@ -65,6 +67,15 @@ class Settings(BaseSettings):
     group_burst: int = Field(default=10, ge=1)
     group_interval_seconds: float = Field(default=3.0, gt=0)
     reload_interval_seconds: float = Field(default=30.0, gt=0)
+    # Teaching the bot (`faqbot learn`, the moderators' buttons under /unanswered).
+    learn_git_commit: bool = False
+    learn_history: Path | None = Field(
+        default=None, description="Audit log of learned changes (default: beside the FAQ)."
+    )
+    learn_devset: Path = Field(default=DEFAULT_DEVSET, description="Labelled set for the gate.")
+    learn_min_accuracy: float = Field(default=0.92, ge=0.0, le=1.0)
+    learn_min_refusal: float = Field(default=0.92, ge=0.0, le=1.0)
+    learn_undo_seconds: float = Field(default=600.0, ge=0)
 
     def rate_policy(self) -> RatePolicy:
         """Return the rate-limit budgets these settings describe."""
@@ -75,7 +86,9 @@ class Settings(BaseSettings):
             reload=Budget(1, 1 / self.reload_interval_seconds),
         )
 
-    @field_validator("data_dir", "database_url", "hash_secret", "log_path", mode="before")
+    @field_validator(
+        "data_dir", "database_url", "hash_secret", "log_path", "learn_history", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         # `FAQBOT_DATABASE_URL=` left empty in a copied .env means "not set", not "".
