@@ -71,11 +71,23 @@ class Document:
             mark = getattr(exc, "problem_mark", None)
             line = f":{mark.line + 1}" if mark is not None else ""
             raise LearnError(f"{name}{line}: not valid YAML, fix it by hand first") from exc
-        self._base = self._dump(self._yaml.load(text))
+        self._base = self._dump(self.data)  # before any change: what the round trip writes
 
     def dump(self) -> str:
         """Return the original text with only the changed lines replaced."""
         return patch(self.text, self._base, self._dump(self.data))
+
+    def line_of(self, phrasing: str, written: str) -> int:
+        """Return the line a new phrasing is on in `written` (`dump()`'s text), or 0."""
+        before = self.text.splitlines()
+        after = written.splitlines()
+        matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+        for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+            if tag in ("insert", "replace"):
+                for j in range(j1, j2):
+                    if phrasing in after[j] or repr(phrasing)[1:-1] in after[j]:
+                        return j + 1
+        return 0
 
     def entries(self) -> list[CommentedMap]:
         """Return the file's entries (only mappings with an id)."""
@@ -117,11 +129,11 @@ def find_phrasing(doc: Document, key: str) -> Found | None:
     return None
 
 
-def add_alternate(doc: Document, entry_id: str, phrasing: str) -> int | None:
+def add_alternate(doc: Document, entry_id: str, phrasing: str) -> bool:
     """Append a phrasing to an entry's alternates (creating the list after `question`).
 
     Returns:
-        The 1-based line the phrasing will be on, or None when the entry is not in this file.
+        False when the entry is not in this file (nothing changed).
     """
     for entry in doc.entries():
         if entry["id"] != entry_id:
@@ -133,16 +145,12 @@ def add_alternate(doc: Document, entry_id: str, phrasing: str) -> int | None:
             at = keys.index("question") + 1 if "question" in keys else len(keys)
             entry.insert(at, "alternates", alternates)
         alternates.append(_scalar(phrasing))
-        return _line_after(doc, lambda d: _find_alternate(d, entry_id, phrasing))
-    return None
+        return True
+    return False
 
 
-def add_out_of_scope(doc: Document, phrasing: str, block: int | None, note: str | None) -> int:
-    """Add a phrasing to out-of-scope block `block`, or to a new block (with `note`).
-
-    Returns:
-        The 1-based line the phrasing will be on.
-    """
+def add_out_of_scope(doc: Document, phrasing: str, block: int | None, note: str | None) -> None:
+    """Add a phrasing to out-of-scope block `block`, or to a new block (with `note`)."""
     if not isinstance(doc.data, CommentedMap):
         raise LearnError(f"{doc.name}: the top level is not a mapping; fix it by hand first")
     blocks = doc.data.get("out_of_scope")
@@ -155,15 +163,12 @@ def add_out_of_scope(doc: Document, phrasing: str, block: int | None, note: str 
             new["note"] = _scalar(note)
         new["phrasings"] = CommentedSeq([_scalar(phrasing)])
         blocks.append(new)
-        index = len(blocks) - 1
     else:
         target = doc.blocks()[block]
         phrasings = target.get("phrasings")
         if not isinstance(phrasings, CommentedSeq):
             raise LearnError(f"{doc.name}: out_of_scope #{block + 1} has no phrasings list")
         phrasings.append(_scalar(phrasing))
-        index = block
-    return _line_after(doc, lambda d: _find_in_block(d, index, phrasing))
 
 
 def remove_phrasing(doc: Document, key: str, entry_id: str | None) -> bool:
@@ -291,15 +296,16 @@ def _indentation(text: str) -> tuple[int, int, int]:
     Only new structure (a new block, a new `alternates:` list) is written with these; lines
     that already exist keep their own indentation (see `patch`).
     """
-    from ruamel.yaml.util import load_yaml_guess_indent
-
-    try:
-        _, sequence, offset = load_yaml_guess_indent(text)
-    except Exception:  # an odd file: keep the defaults
-        sequence, offset = 4, 2
-    sequence = sequence or 4
-    offset = offset if offset is not None else 2
-    return _mapping_indent(text), max(sequence, offset + 2), offset
+    offset = 2
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        if stripped.startswith("- ") and _indent(line) > 0:
+            offset = _indent(line)  # how far "- " sits in from its parent key
+            break
+        if stripped.startswith("- "):
+            offset = 0
+            break
+    return _mapping_indent(text), offset + 2, offset
 
 
 def _mapping_indent(text: str) -> int:
@@ -335,32 +341,3 @@ def _item_line(seq: CommentedSeq, index: int) -> int:
         return int(seq.lc.item(index)[0]) + 1
     except (KeyError, TypeError, AttributeError):
         return int(seq.lc.line) + 1
-
-
-def _line_after(doc: Document, locate: Any) -> int:
-    """Return the line of the new phrasing in the text as it will be written."""
-    written = Document(doc.dump(), doc.name)
-    found: int | None = locate(written)
-    return found or 0
-
-
-def _find_alternate(doc: Document, entry_id: str, phrasing: str) -> int | None:
-    for entry in doc.entries():
-        alternates = entry.get("alternates")
-        if entry["id"] == entry_id and isinstance(alternates, CommentedSeq):
-            for i, text in enumerate(alternates):
-                if text == phrasing:
-                    return _item_line(alternates, i)
-    return None
-
-
-def _find_in_block(doc: Document, index: int, phrasing: str) -> int | None:
-    blocks = doc.blocks()
-    if index >= len(blocks):
-        return None
-    phrasings = blocks[index].get("phrasings")
-    if isinstance(phrasings, CommentedSeq):
-        for i, text in enumerate(phrasings):
-            if text == phrasing:
-                return _item_line(phrasings, i)
-    return None
