@@ -39,6 +39,7 @@ from telegram.ext import (
 
 from adapters.platform_settings import TelegramSettings
 from adapters.telegram_render import (
+    buttons_keyboard,
     private_link_keyboard,
     reply_html,
     reply_keyboard,
@@ -46,6 +47,7 @@ from adapters.telegram_render import (
     split_html,
     topic_html,
     topics_keyboard,
+    wording_html,
 )
 from adapters.telegram_retry import RetryingRateLimiter
 from adapters.telegram_updates import ChatScheduler, Poller, WebhookServer
@@ -53,6 +55,7 @@ from bot import messages
 from bot.conversation import (
     SAFETY_PAYLOAD,
     Asker,
+    AskWording,
     Conversation,
     Notice,
     Privately,
@@ -63,6 +66,8 @@ from bot.conversation import (
     ShowTopic,
     ShowTopics,
     Silence,
+    TeachAction,
+    TeachVerb,
 )
 
 __all__ = ["COMMANDS", "TelegramBot"]
@@ -280,6 +285,12 @@ class TelegramBot:
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Free text: always in private chats; in groups only mentions and replies to us."""
         message, who = self._event(update)
+        draft = _draft_replied_to(message)
+        if draft is not None:  # a moderator's new wording for a teaching draft
+            result = await self.conversation.reword(who, message.text or "", draft)
+            if result is not None:
+                await self._deliver(message, result)
+                return
         question = message.text if who.private else self._addressed_text(message)
         if question is not None:
             await self._deliver(message, await self.conversation.ask(who, question))
@@ -408,7 +419,8 @@ class TelegramBot:
         elif isinstance(result, Show):
             if result.replace and query is not None and await self._edit(message, result):
                 return
-            await self._send(message, reply_html(result.reply), reply_keyboard(result.reply))
+            keyboard = reply_keyboard(result.reply, result.evidence)
+            await self._send(message, reply_html(result.reply), keyboard)
         elif isinstance(result, ShowTopic):
             await self._send(message, *topic_html(result.topic))
         elif isinstance(result, ShowTopics):
@@ -418,7 +430,10 @@ class TelegramBot:
         elif isinstance(result, ShowSources):
             await self._send(message, sources_html(result.sources), None)
         elif isinstance(result, Report):
-            await self._send(message, [escape(result.text)], None)
+            await self._send(message, [escape(result.text)], buttons_keyboard(result.buttons))
+        elif isinstance(result, AskWording):
+            text, keyboard = wording_html(result)
+            await self._send(message, [text], keyboard)
 
     async def _edit(self, message: Message, result: Show) -> bool:
         chunks = split_html(reply_html(result.reply))
@@ -471,6 +486,22 @@ class TelegramBot:
             if username and value.casefold() == f"@{username}":
                 return text.replace(value, " ", 1).strip()
         return None
+
+
+def _draft_replied_to(message: Message) -> str | None:
+    """Return the confirm action of the teaching draft this message replies to, if any."""
+    replied = message.reply_to_message
+    me = message.get_bot()
+    if replied is None or replied.from_user is None or replied.from_user.id != me.id:
+        return None
+    markup = replied.reply_markup
+    for row in markup.inline_keyboard if markup is not None else ():
+        for button in row:
+            data = button.callback_data if isinstance(button.callback_data, str) else None
+            action = TeachAction.parse(data)
+            if action is not None and action.verb is TeachVerb.CONFIRM:
+                return data
+    return None
 
 
 def _asker(chat: Chat, user_id: int | None, name: str | None) -> Asker:

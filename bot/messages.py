@@ -29,6 +29,24 @@ __all__ = [
     "SLOW_DOWN",
     "STALE",
     "SUGGEST",
+    "TEACH_ADD",
+    "TEACH_ADD_LABEL",
+    "TEACH_CANCEL",
+    "TEACH_CANCELLED",
+    "TEACH_EXPIRED",
+    "TEACH_GONE",
+    "TEACH_HEADING",
+    "TEACH_NOT_OWNER",
+    "TEACH_OFF",
+    "TEACH_OUT_OF_SCOPE",
+    "TEACH_OUT_OF_SCOPE_LABEL",
+    "TEACH_PRIVACY",
+    "TEACH_REWORD",
+    "TEACH_UNDO",
+    "TEACH_UNDO_EXPIRED",
+    "TEACH_UNDO_HINT",
+    "TEACH_WORDING_LABEL",
+    "TEACH_WRITE",
     "THANKS",
     "TOPIC_FOUND",
     "TOPIC_HOWTO",
@@ -93,6 +111,40 @@ LOG_OFF = (
     "The question log is turned off (FAQBOT_LOG_ENABLED=false), so there is nothing to report."
 )
 RELOADED = "FAQ reloaded: {entries} entries, {topics} topics."
+# Teaching the bot from /unanswered (moderators only, in private).
+TEACH_HEADING = (
+    "Teach the bot ({shown} of {total} candidates; every button asks you to confirm the "
+    "wording before anything is written):"
+)
+TEACH_ADD_LABEL = "{n} · add to: {question}"
+TEACH_OUT_OF_SCOPE_LABEL = "{n} · out of scope"
+TEACH_ADD = "Add this wording to “{question}” ({entry})?"
+TEACH_OUT_OF_SCOPE = "Refuse this wording, and questions close to it, as out of scope?"
+TEACH_PRIVACY = (
+    "People's own words can identify them: take out names, places and other details "
+    "before you write it."
+)
+TEACH_REWORD = "To change the wording, reply to this message with the new wording."
+TEACH_WORDING_LABEL = "Wording (take out anything personal)"
+TEACH_WRITE = "Write it"
+TEACH_CANCEL = "Cancel"
+TEACH_UNDO = "Undo"
+TEACH_UNDO_HINT = "Undo is possible for {minutes} minutes."
+TEACH_CANCELLED = "Cancelled: nothing was written."
+TEACH_GONE = (
+    "That candidate is gone: it was taught or hidden, or its questions were deleted. "
+    "Send /unanswered again."
+)
+TEACH_EXPIRED = "That draft has expired or was already used. Start again from /unanswered."
+TEACH_NOT_OWNER = "Only the moderator who started this can confirm or change it."
+TEACH_UNDO_EXPIRED = (
+    "Too late to undo from here. `faqbot learn history` lists the change; take it out of "
+    "the FAQ file by hand."
+)
+TEACH_OFF = (
+    "Teaching from chat is not set up on this bot (no writable FAQ file or no question "
+    "log); the operator can use `faqbot learn`."
+)
 RELOAD_REJECTED = "FAQ edit rejected; still answering from the last good version."
 SAFETY_PUBLIC = "I'll answer you in private."
 SAFETY_OPEN_PRIVATE = "Open my private reply"

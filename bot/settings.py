@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.conversation.limits import RatePolicy
 from bot.state import Budget
+
+if TYPE_CHECKING:  # imported where used: the conversation layer imports the storage,
+    from bot.conversation.limits import RatePolicy  # which imports these settings
 
 __all__ = ["DEFAULT_DEVSET", "DEFAULT_KNOWLEDGE", "Settings"]
 
@@ -79,6 +81,8 @@ class Settings(BaseSettings):
 
     def rate_policy(self) -> RatePolicy:
         """Return the rate-limit budgets these settings describe."""
+        from bot.conversation.limits import RatePolicy
+
         return RatePolicy(
             questions=Budget(self.question_burst, 1 / self.question_interval_seconds),
             clicks=Budget(self.click_burst, 1 / self.click_interval_seconds),
