@@ -202,7 +202,7 @@ class Learner:
             forced = self._gate(change, before, after, force)
             effect = new_service.ask(change.phrasing)
             replace_atomically(file, new_text)
-            log.warning("learn: %s by %s on %s", change.describe(), moderator, platform)
+            log.info("learn: %s by %s on %s", change.describe(), moderator, platform)
             record = history.Record(
                 at=history.now_iso(),
                 platform=platform,
@@ -240,7 +240,7 @@ class Learner:
                 texts[file] = file.read_text(encoding="utf-8")
             except OSError as exc:
                 raise LearnError(f"{file}: cannot read: {exc.strerror}") from exc
-            docs[file] = Document(texts[file], file.name)
+            docs[file] = Document(texts[file], str(file))
         return texts, docs
 
     def _kb(self) -> KnowledgeBase:
