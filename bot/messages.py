@@ -166,10 +166,12 @@ def privacy(*, logging: bool, text: bool, ids: bool, days: float) -> str:
         kept = "This bot keeps no log of questions."
     else:
         what = "your question's text, " if text else ""
+        # Picks are learning evidence only while the text is kept (bot.conversation.evidence).
+        picked = ", and which suggested question you picked" if text else ""
         who = "your user and chat ids, " if ids else "not who you are or where you asked, "
         kept = (
             f"To improve the FAQ, this bot logs each question: {what}the time, the platform "
-            f"and which answer it gave; {who}and deletes these rows after {days:g} days. "
+            f"and which answer it gave{picked}; {who}and deletes these rows after {days:g} days. "
             "Only the bot's operator and the moderators they name can read the log. "
             "A question asking for personal help with leaving is never stored with its text."
         )

@@ -402,11 +402,16 @@ def _cleaned(change: Change) -> Change:
 
 
 def _nearest_block(phrasing: str, service: FaqService) -> int | None:
-    """Return the out-of-scope block nearest `phrasing` (None when none is near)."""
+    """Return the out-of-scope block nearest `phrasing` (None when none is near).
+
+    Only a block the phrasing would be answered by, were it an entry, counts as near: its
+    note is shown on refusal, and a block about visas says nothing true about the weather.
+    """
     if not service.kb.out_of_scope:
         return None
     ranked = service.rank(phrasing, limit=10)
-    blocks = [c for c in ranked if is_out_of_scope(c.entry_id) and c.score > 0]
+    near = service.thresholds.answer
+    blocks = [c for c in ranked if is_out_of_scope(c.entry_id) and c.score >= near]
     if not blocks:
         return None
     return int(blocks[0].entry_id.rsplit("-", 1)[1])
