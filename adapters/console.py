@@ -155,6 +155,8 @@ class ConsoleChat:
         if isinstance(result, Notice | Report):
             if isinstance(result, Notice) and result.text == messages.STALE:
                 self.choices = []
+            if isinstance(result, Report) and result.buttons:  # no buttons in a terminal
+                return self._wrap(f"{result.text}\n\n{messages.TEACH_CONSOLE}")
             return self._wrap(result.text)
         return ""
 

@@ -33,6 +33,7 @@ __all__ = [
     "TEACH_ADD_LABEL",
     "TEACH_CANCEL",
     "TEACH_CANCELLED",
+    "TEACH_CONSOLE",
     "TEACH_EXPIRED",
     "TEACH_GONE",
     "TEACH_HEADING",
@@ -140,6 +141,10 @@ TEACH_NOT_OWNER = "Only the moderator who started this can confirm or change it.
 TEACH_UNDO_EXPIRED = (
     "Too late to undo from here. `faqbot learn history` lists the change; take it out of "
     "the FAQ file by hand."
+)
+TEACH_CONSOLE = (
+    "In the console, teach with `faqbot learn add ENTRY_ID \"PHRASING\"` or `faqbot learn "
+    "out-of-scope \"PHRASING\"` (`faqbot learn list` shows the candidates' ids)."
 )
 TEACH_OFF = (
     "Teaching from chat is not set up on this bot (no writable FAQ file or no question "

@@ -390,3 +390,18 @@ async def test_discord_server_admin_and_forged_clicks_are_refused(
     assert not fake.of("POST", f"/webhooks/{APP_ID}/")
     assert not fake.of("POST", f"/channels/{CHANNEL_ID}/messages")
     assert QUESTION not in place.written().split("id: contact-outside")[1].split("answer:")[0]
+
+
+def test_console_unanswered_points_to_faqbot_learn(place: Place) -> None:
+    from adapters.console import ConsoleChat
+
+    chat = ConsoleChat(conversation(place, Moderators()))
+    try:
+        chat.handle(QUESTION)
+        chat.handle("1")
+        assert place.service.qlog is not None and place.service.qlog.flush()
+        out = chat.handle("/unanswered") or ""
+    finally:
+        chat.close()
+    assert f"“{QUESTION}” (picked 1 time → {ENTRY})" in out
+    assert out.endswith(messages.TEACH_CONSOLE)

@@ -43,7 +43,8 @@ def write_lock(folder: Path, timeout: float = 30.0) -> Iterator[None]:
     """
     lock = folder / LOCK_FILE
     try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        # Group-writable: the bot's user and a moderator's login may both teach.
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o660)
     except OSError as exc:
         raise LearnError(f"{lock}: cannot create the write lock: {exc.strerror}") from exc
     try:

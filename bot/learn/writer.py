@@ -202,7 +202,16 @@ class Learner:
             forced = self._gate(change, before, after, force)
             effect = new_service.ask(change.phrasing)
             replace_atomically(file, new_text)
-            log.info("learn: %s by %s on %s", change.describe(), moderator, platform)
+            # Operators' log: what kind of change where, never the wording (people's words).
+            log.info(
+                "learn: %s %s by %s on %s (%s:%d)",
+                change.kind.value,
+                change.entry_id or "out_of_scope",
+                moderator,
+                platform,
+                file.name,
+                line,
+            )
             record = history.Record(
                 at=history.now_iso(),
                 platform=platform,
