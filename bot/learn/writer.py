@@ -40,7 +40,6 @@ from bot.learn.yamledit import (
 from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from bot.models import SAFETY_ID, KnowledgeBase
 from bot.reply import Outcome, Reply
-from bot.safety import SafetyCheck
 from bot.scope import is_out_of_scope
 from bot.service import FaqService, Snapshot, Thresholds
 from bot.text import MAX_QUESTION_CHARS, clean_input, phrasing_key
@@ -162,7 +161,7 @@ class Learner:
         """
         change = _cleaned(change)
         _, docs = self._load()
-        self._check(change, self._kb(), docs)
+        self._check(change, self._service(self._kb()), docs)
         return change
 
     def apply(
@@ -183,9 +182,8 @@ class Learner:
         folder = faq_folder(self.config.knowledge)
         with write_lock(folder):
             texts, docs = self._load()
-            kb = self._kb()
-            self._check(change, kb, docs)
-            old_service = self._service(kb)
+            old_service = self._service(self._kb())
+            self._check(change, old_service, docs)
             doc, line = self._edit(change, old_service, docs)
             new_text = doc.dump()
             line = line or doc.line_of(change.phrasing, new_text)
@@ -260,7 +258,8 @@ class Learner:
                 _first_issue(exc, "the FAQ does not validate as it is; fix it first")
             ) from exc
 
-    def _check(self, change: Change, kb: KnowledgeBase, docs: dict[Path, Document]) -> None:
+    def _check(self, change: Change, service: FaqService, docs: dict[Path, Document]) -> None:
+        kb = service.kb
         key = phrasing_key(change.phrasing)
         if not key:
             raise LearnError(f"the phrasing {change.phrasing!r} has no words")
@@ -272,13 +271,12 @@ class Learner:
                 where = change.entry_id or "the out-of-scope phrasings"
                 raise LearnError(f"“{change.phrasing}” is no longer in {where}; nothing to undo")
             return
-        if kb.safety is not None:
-            reason = SafetyCheck(kb.safety.triggers).reason(change.phrasing)
-            if reason is not None:
-                raise LearnError(
-                    f"“{change.phrasing}” gets the safety reply ({reason}); the safety part of "
-                    "the FAQ cannot be changed through learn"
-                )
+        # Decided exactly as for a person who asks it: the safety check comes first there.
+        if service.ask(change.phrasing).is_safety:
+            raise LearnError(
+                f"“{change.phrasing}” gets the safety reply; the safety part of the FAQ cannot "
+                "be changed through learn"
+            )
         if found is not None:
             file, spot = found
             where = f"{file.name}:{spot.line}"
