@@ -20,7 +20,7 @@ from adapters.plaintext import render_reply, render_sources, render_topics
 from adapters.platform_settings import configured_secrets
 from adapters.runner import configured_adapters, configured_moderators, serve
 from bot.contract import reply_to_json
-from bot.conversation import Conversation
+from bot.conversation import Conversation, RatePolicy
 from bot.errors import FaqBotError, KnowledgeError
 from bot.evaluate import evaluate, load_cases
 from bot.loader import load_knowledge
@@ -28,6 +28,7 @@ from bot.logsetup import configure_logging
 from bot.report import build_report, render_report
 from bot.service import FaqService, Thresholds
 from bot.settings import Settings
+from bot.state import Budget
 from bot.storage import (
     Store,
     database_url,
@@ -191,7 +192,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     conversation = Conversation(
         service,
         moderators=configured_moderators(),
-        policy=settings.rate_policy(),
+        policy=_rate_policy(settings),
         state=open_shared_state(settings),
         hasher=make_hasher(settings),
     )
@@ -206,6 +207,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if service.qlog is not None:
             service.qlog.close()
+
+
+def _rate_policy(settings: Settings) -> RatePolicy:
+    return RatePolicy(
+        questions=Budget(settings.question_burst, 1 / settings.question_interval_seconds),
+        clicks=Budget(settings.click_burst, 1 / settings.click_interval_seconds),
+        group=Budget(settings.group_burst, 1 / settings.group_interval_seconds),
+        reload=Budget(1, 1 / settings.reload_interval_seconds),
+    )
 
 
 def _chat(conversation: Conversation, settings: Settings) -> int:

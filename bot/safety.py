@@ -25,18 +25,35 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.safety_rules import (
     ALIASES,
+    EDUCATIONAL,
     FIRST_PERSON,
+    GUIDANCE,
     HANGUL,
     KO_CONTEXT,
+    KO_EDUCATIONAL,
     KO_ESCAPE,
     KO_MOVE,
+    KO_OPERATIONAL,
+    KO_PERSON,
+    KO_REQUEST,
     KO_SELF,
     NK_CONTEXT,
+    OPERATIONAL,
     RULES,
+    SITUATION,
+    STRONG,
     VISITOR,
     VOCABULARY,
 )
 from bot.text import words
+
+# An escape from North Korea is in the picture even when the country is not named (a bare
+# "escape" is not enough: "how do i escape a bad relationship").
+NK_ESCAPE = re.compile(
+    r"\b(?:defect(?!or)\w*|smuggl\w*|broker\w*|border|river|tumen|yalu|china|"
+    r"chinese|shenyang|yanji|dandong|seoul|south korea|laos|thailand|bangkok|bkk|mongolia|"
+    r"vietnam|russia|sent back|repatriat\w*)\b"
+)
 
 __all__ = ["SafetyCheck"]
 
@@ -61,9 +78,14 @@ class SafetyCheck:
             return None
         nk = NK_CONTEXT.search(plain) is not None
         visitor = VISITOR.search(plain) is not None
-        for rule in RULES:
+        # "why is the chinese border easier to cross" asks for a reason, not for help.
+        asks_why = plain.startswith("why ") and not FIRST_PERSON.search(plain)
+        for rule in () if asks_why else RULES:
             if rule.applies(plain, nk=nk, visitor=visitor):
                 return rule.name
+        guidance = _guidance(plain, nk=nk, visitor=visitor)
+        if guidance is not None:
+            return guidance
         # "how do i escape" is listed, "how do people escape" must not match it: a phrasing
         # in the first person only matches questions in the first person.
         first = FIRST_PERSON.search(plain) is not None
@@ -73,14 +95,33 @@ class SafetyCheck:
         return None
 
     def _korean_reason(self, text: str) -> str | None:
-        if KO_ESCAPE.search(text) or KO_SELF.search(text):
+        if KO_SELF.search(text):
+            return "Korean: says they are in North Korea"
+        person = KO_PERSON.search(text) is not None
+        learning = KO_EDUCATIONAL.search(text) is not None and not person
+        escaping = KO_ESCAPE.search(text) or (KO_MOVE.search(text) and KO_CONTEXT.search(text))
+        if escaping and (person or not learning):
             return "Korean: escape words"
-        if KO_MOVE.search(text) and KO_CONTEXT.search(text):
-            return "Korean: leaving words"
+        if KO_REQUEST.search(text) and KO_OPERATIONAL.search(text) and not learning:
+            return "Korean: asks for practical help"
         squashed = re.sub(r"\s+", "", text)
         if process.extractOne(squashed, self._korean, scorer=fuzz.ratio, score_cutoff=80):
             return "listed phrasing"
         return None
+
+
+def _guidance(plain: str, *, nk: bool, visitor: bool) -> str | None:
+    """Apply the second layer: a request for guidance on an operational subject."""
+    if visitor or not OPERATIONAL.search(plain):
+        return None
+    situation = SITUATION.search(plain) is not None
+    if situation and (nk or FIRST_PERSON.search(plain)):
+        return "describes being at risk"
+    if not nk and not NK_ESCAPE.search(plain):
+        return None
+    if GUIDANCE.search(plain) and (STRONG.search(plain) or not EDUCATIONAL.search(plain)):
+        return "asks for practical guidance"
+    return None
 
 
 def _normalize(text: str) -> str:

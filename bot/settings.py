@@ -8,9 +8,6 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.conversation.limits import RatePolicy
-from bot.state import Budget
-
 __all__ = ["DEFAULT_KNOWLEDGE", "Settings"]
 
 # The FAQ that ships with the project, used when FAQBOT_KNOWLEDGE is not set.
@@ -66,14 +63,6 @@ class Settings(BaseSettings):
     group_interval_seconds: float = Field(default=3.0, gt=0)
     reload_interval_seconds: float = Field(default=30.0, gt=0)
 
-    def rate_policy(self) -> RatePolicy:
-        """Return the rate-limit budgets these settings describe."""
-        return RatePolicy(
-            questions=Budget(self.question_burst, 1 / self.question_interval_seconds),
-            clicks=Budget(self.click_burst, 1 / self.click_interval_seconds),
-            group=Budget(self.group_burst, 1 / self.group_interval_seconds),
-            reload=Budget(1, 1 / self.reload_interval_seconds),
-        )
 
     @field_validator("data_dir", "database_url", "hash_secret", "log_path", mode="before")
     @classmethod
