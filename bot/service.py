@@ -57,7 +57,11 @@ class Snapshot:
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Snapshot:
         """Index a knowledge base (CPU-bound: run it off the event loop)."""
-        safety = SafetyCheck(kb.safety.triggers) if kb.safety is not None else None
+        safety = None
+        if kb.safety is not None:
+            safe = [*kb.safety.not_triggers, *(p for e in kb.entries for p in e.phrasings)]
+            safe += [p for group in kb.out_of_scope for p in group.phrasings]
+            safety = SafetyCheck(kb.safety.triggers, learned_from=safe)
         return cls(kb, HybridMatcher(matchable(kb)), safety)
 
 
