@@ -20,8 +20,8 @@ from bot.safety import SafetyCheck
 from bot.scope import matchable, refusal_note, screen
 from bot.text import MAX_QUESTION_CHARS, STOPWORDS, clean_input, mostly_non_latin, words
 
-if TYPE_CHECKING:  # only a type here: importing it would close an import cycle
-    from bot.storage.qlog import QuestionLog
+if TYPE_CHECKING:  # the log is handed in by the composition root
+    from bot.storage import QuestionLog
 
 __all__ = ["FaqService", "Snapshot", "Thresholds", "decide"]
 
@@ -57,7 +57,11 @@ class Snapshot:
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Snapshot:
         """Index a knowledge base (CPU-bound: run it off the event loop)."""
-        safety = SafetyCheck(kb.safety.triggers) if kb.safety is not None else None
+        safety = None
+        if kb.safety is not None:
+            safe = [*kb.safety.not_triggers, *(p for e in kb.entries for p in e.phrasings)]
+            safe += [p for group in kb.out_of_scope for p in group.phrasings]
+            safety = SafetyCheck(kb.safety.triggers, learned_from=safe)
         return cls(kb, HybridMatcher(matchable(kb)), safety)
 
 
