@@ -169,13 +169,16 @@ def test_interactive_confirmation_can_reword_or_cancel(
     for key, value in env_for(copy, tmp_path).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    # The first rewording would get the safety reply: refused, and asked again.
     answers = iter(["my aunt in hyesan, are banks there safe", "are banks in nk safe", ""])
     monkeypatch.setattr("builtins.input", lambda _prompt="": next(answers))
-    assert main(["learn", "add", "banks", "my uncle in hyesan has a bank account"]) == 0
-    out = capsys.readouterr().out
-    assert "take out names, places and other details" in out
+    assert main(["learn", "add", "banks", "my teacher mr kim in seoul says nk has banks"]) == 0
+    captured = capsys.readouterr()
+    assert "take out names, places and other details" in captured.out
+    assert "gets the safety reply" in captured.err
     text = copy.read_text(encoding="utf-8")
-    assert "are banks in nk safe" in text and "hyesan" not in text
+    assert "      - are banks in nk safe\n" in text
+    assert "my aunt in hyesan" not in text and "mr kim" not in text
     answers = iter(["n"])
     assert main(["learn", "add", "banks", "one more phrasing about banks"]) == 1
     assert "Nothing written." in capsys.readouterr().out

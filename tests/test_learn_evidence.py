@@ -12,9 +12,8 @@ import pytest
 from bot.conversation import Action, Asker, Conversation, Show
 from bot.learn import Change, LearnConfig, Learner
 from bot.learn.candidates import PICKED, UNANSWERED, build_candidates
-from bot.qlog import QuestionLog
 from bot.service import FaqService
-from bot.storage import parse_database_url
+from bot.storage import QuestionLog, parse_database_url
 from bot.storage.postgres import PostgresStore
 from bot.storage.schema import POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS
 from bot.storage.sqlite import SqliteStore

@@ -23,8 +23,8 @@ from adapters.telegram_bot import TelegramBot
 from bot import messages
 from bot.conversation import Conversation, Moderators
 from bot.learn import LearnConfig, Learner
-from bot.qlog import QuestionLog
 from bot.service import FaqService
+from bot.storage import QuestionLog
 from tests.conftest import FAQ, ROOT
 from tests.fake_discord import APP_ID, CHANNEL_ID, FakeDiscord
 from tests.fake_telegram import BOT_USER, USER, FakeBotApi

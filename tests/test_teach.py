@@ -22,9 +22,9 @@ from bot.conversation import (
     TeachAction,
 )
 from bot.learn import Change, LearnConfig, Learner
-from bot.qlog import QuestionLog
 from bot.service import FaqService
 from bot.state import Hasher, MemoryState
+from bot.storage import QuestionLog
 from bot.watch import reload_once
 from tests.conftest import FAQ
 
