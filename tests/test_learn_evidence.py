@@ -246,3 +246,31 @@ def test_a_database_of_the_previous_release_is_migrated_and_keeps_its_rows(
         with sqlite3.connect(store.path) as db:
             db.execute(old_insert)
     assert len(store.questions(0)) >= 2
+
+
+async def test_candidates_come_from_the_shared_store_every_replica_writes(
+    store: Store, service: FaqService
+) -> None:
+    # Two replicas log to one database; the picks of one and the questions of both count.
+    replicas = []
+    for _ in range(2):
+        replica = FaqService(service._snapshot)
+        own: Store = (  # each replica has its own connection to the one database
+            SqliteStore(store.path) if isinstance(store, SqliteStore) else PostgresStore(store.url)  # type: ignore[attr-defined]
+        )
+        replica.qlog = QuestionLog(own)
+        replicas.append(replica)
+    try:
+        first, second = (Conversation(r) for r in replicas)
+        shown = await ask(first, ASKER, "do north koreans have phones")
+        await second.click(ASKER, f"s:contact-outside:{shown.evidence}")  # clicked elsewhere
+        await ask(second, OTHER, "do north koreans have phones")
+    finally:
+        for replica in replicas:
+            replica.qlog.close()  # type: ignore[union-attr]
+    (candidate,) = build_candidates(store, service)
+    assert (candidate.kind, candidate.count, candidate.entries[0].entry_id) == (
+        PICKED,
+        1,
+        "contact-outside",
+    )

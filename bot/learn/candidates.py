@@ -102,10 +102,16 @@ def build_candidates(
     rows = reader.questions(since)
     hidden = reader.ignored()
     picked, used = _picked(rows, reader, service, since)
+    # A question someone picked an entry for is that candidate's, and so is the same
+    # wording asked again without a pick: one candidate per wording.
+    taken = {phrasing_key(c.wording) for c in picked}
     missed = [
         r.question
         for r in rows
-        if r.outcome != Outcome.ANSWER.value and r.question and r.ref not in used
+        if r.outcome != Outcome.ANSWER.value
+        and r.question
+        and r.ref not in used
+        and phrasing_key(r.question) not in taken
     ]
     found = picked + [_unanswered(group, service) for group in group_questions(missed)]
     known = _known_keys(service)
