@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import sys
+import time
 from dataclasses import asdict
 
 from bot import messages
@@ -27,9 +28,7 @@ def add_learn_parser(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
     """Add `learn` and its subcommands to the `faqbot` parser."""
-    learn = sub.add_parser(
-        "learn", parents=[common], help="teach the bot from what people asked"
-    )
+    learn = sub.add_parser("learn", parents=[common], help="teach the bot from what people asked")
     verbs = learn.add_subparsers(dest="learn_command", metavar="SUBCOMMAND", required=True)
     listing = verbs.add_parser(
         "list", parents=[common], help="candidates from the question log, with stable ids"
@@ -45,9 +44,7 @@ def add_learn_parser(
         "out-of-scope", parents=[common], help="refuse a phrasing and its close paraphrases"
     )
     scope.add_argument("phrasing", nargs="+", metavar="PHRASING")
-    scope.add_argument(
-        "--note", help="start a new out-of-scope group with this one-line note"
-    )
+    scope.add_argument("--note", help="start a new out-of-scope group with this one-line note")
     for writer in (add, scope):
         writer.add_argument(
             "--yes", action="store_true", help="write the wording as given (for scripts)"
@@ -146,8 +143,6 @@ def _ignore(settings: Settings, candidate_id: str) -> int:
 
 
 def _write_ignore(store: Store, candidate_id: str) -> None:
-    import time
-
     store.open()  # the bot created the log; this only migrates it if it is older
     try:
         store.write([], [], (), [IgnoreRow(candidate_id, time.time())])

@@ -65,7 +65,11 @@ def test_add_writes_one_line_keeps_every_comment_validates_and_answers(
     env = env_for(copy, tmp_path)
     before = copy.read_text(encoding="utf-8")
     done = faqbot(
-        "learn", "add", "family-punishment", "r relatives of runaways punished in nk", "--yes",
+        "learn",
+        "add",
+        "family-punishment",
+        "r relatives of runaways punished in nk",
+        "--yes",
         env=env,
     )
     assert done.returncode == 0, done.stderr
@@ -230,9 +234,14 @@ def test_history_lists_every_change_with_time_platform_and_moderator(
     assert len(lines) == 2
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC  cli      Min-ji: added “can ppl", lines[0])
     assert "Sam: out of scope: “is pyongyang worth a visit”" in lines[1]
-    records = [json.loads(line) for line in faqbot("learn", "history", "--json", env=env).stdout.splitlines()]
+    records = [
+        json.loads(line)
+        for line in faqbot("learn", "history", "--json", env=env).stdout.splitlines()
+    ]
     assert {r["platform"] for r in records} == {"cli"}
-    assert all(set(r) >= {"at", "moderator", "change", "phrasing", "before", "after"} for r in records)
+    assert all(
+        set(r) >= {"at", "moderator", "change", "phrasing", "before", "after"} for r in records
+    )
 
 
 def test_two_writers_never_interleave(copy: Path) -> None:
@@ -308,7 +317,18 @@ def test_git_commit_records_each_change_with_a_readable_message(copy: Path, tmp_
     for args in (["init", "-q"], ["add", "faq.yaml"]):
         subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True)
     subprocess.run(
-        ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "start"],
+        [
+            "git",
+            "-C",
+            str(folder),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@x",
+            "commit",
+            "-qm",
+            "start",
+        ],
         check=True,
         capture_output=True,
     )

@@ -180,14 +180,18 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
 def test_picks_and_hidden_candidates_round_trip_and_are_purged(store: Store) -> None:
     now = [1_000_000_000.0]
     log = QuestionLog(store, clock=lambda: now[0], retention_days=30)
-    log.record("discord", "phones in nk?", "suggest", None, 0.4, ref="abcdefghij", offered=("a", "b"))
+    log.record(
+        "discord", "phones in nk?", "suggest", None, 0.4, ref="abcdefghij", offered=("a", "b")
+    )
     log.record("discord", "is it illegal", "answer", "leaving-illegal", 0.9, ref=None)
     log.pick("abcdefghij", "a", "suggestion")
     log.ignore("0badc0de")
     assert log.flush()
     rows = store.questions(0)
     assert [(r.ref, r.offered) for r in rows] == [("abcdefghij", "a b"), (None, None)]
-    assert [(p.ref, p.entry_id, p.how) for p in store.picks(0)] == [("abcdefghij", "a", "suggestion")]
+    assert [(p.ref, p.entry_id, p.how) for p in store.picks(0)] == [
+        ("abcdefghij", "a", "suggestion")
+    ]
     assert store.ignored() == {"0badc0de"}
     now[0] += 31 * 86_400
     assert log.purge() == 4  # two questions, the pick, the hidden candidate

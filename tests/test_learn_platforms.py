@@ -102,7 +102,9 @@ def picked_candidate(place: Place) -> dict[str, Any]:
 
 def test_console_number_pick_creates_a_candidate_learn_list_shows(place: Place) -> None:
     base = {
-        k: v for k, v in os.environ.items() if not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
     }
     env = {**base, "FAQBOT_KNOWLEDGE": str(place.faq), "FAQBOT_LOG_PATH": str(place.log)}
     done = subprocess.run(
@@ -145,7 +147,9 @@ async def telegram(place: Place) -> AsyncIterator[tuple[FakeBotApi, TelegramBot]
 
 def keyboard(call: Any) -> list[tuple[str, str]]:
     markup = call.params.get("reply_markup") or {}
-    return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+    return [
+        (b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row
+    ]
 
 
 def bot_message(call: Any, message_id: int, chat: dict[str, Any]) -> dict[str, Any]:
@@ -171,9 +175,7 @@ class Telegram:
                 await asyncio.sleep(0.02)
         return self.fake.sent_to(chat_id)[count - 1]
 
-    async def click(
-        self, sender: dict[str, Any], data: str, on: dict[str, Any]
-    ) -> None:
+    async def click(self, sender: dict[str, Any], data: str, on: dict[str, Any]) -> None:
         self.fake.push(
             callback_query={
                 "id": f"cb{next(self.ids)}",
@@ -353,13 +355,23 @@ async def test_discord_pick_then_a_moderators_confirmed_modal_writes_it(
             "custom_id": form["custom_id"],
             "components": [
                 {"type": 10, "id": 1, "content": "x"},
-                {"type": 18, "id": 2, "component": {"type": 4, "custom_id": "wording", "value": "can nk people own phones"}},
+                {
+                    "type": 18,
+                    "id": 2,
+                    "component": {
+                        "type": 4,
+                        "custom_id": "wording",
+                        "value": "can nk people own phones",
+                    },
+                },
             ],
         },
     )
     done = await respond(fake, as_user(submit, str(MODERATOR_ID)))
     assert done["data"]["flags"] == EPHEMERAL
-    assert "Added “can nk people own phones” to contact-outside" in done["data"]["content"].replace("\\", "")
+    assert "Added “can nk people own phones” to contact-outside" in done["data"]["content"].replace(
+        "\\", ""
+    )
     assert any(c.startswith("faq:lu:") for c in custom_ids(done["data"]))
     assert "      - can nk people own phones\n" in place.written()
     assert "discord" in place.learn("history").stdout

@@ -69,9 +69,10 @@ def test_adding_an_alternate_changes_only_its_lines(
     data = yaml.safe_load(written)  # the loader's own reader sees the exact text
     (found,) = [e for e in data["entries"] if e["id"] == entry]
     assert found["alternates"][-1] == phrasing
-    assert found["question"] == next(e for e in yaml.safe_load(text)["entries"] if e["id"] == entry)[
-        "question"
-    ]
+    assert (
+        found["question"]
+        == next(e for e in yaml.safe_load(text)["entries"] if e["id"] == entry)["question"]
+    )
 
 
 def test_comments_and_quoting_survive_every_kind_of_edit() -> None:

@@ -158,7 +158,9 @@ async def test_only_the_moderator_in_private_can_click_at_every_step(setup: Setu
     assert notice(await setup.conv.click(MOD_IN_GROUP, action)) == messages.PRIVATE_ONLY
     ask = await setup.conv.click(MOD, action)
     assert isinstance(ask, AskWording)
-    assert notice(await setup.conv.click(GROUP_ADMIN, ask.confirm.action)) == messages.MODERATORS_ONLY
+    assert (
+        notice(await setup.conv.click(GROUP_ADMIN, ask.confirm.action)) == messages.MODERATORS_ONLY
+    )
     assert notice(await setup.conv.click(OTHER_MOD, ask.confirm.action)) == messages.TEACH_NOT_OWNER
     assert notice(await setup.conv.confirm(GROUP_ADMIN, ask.confirm.action, "x y z")) == (
         messages.MODERATORS_ONLY
@@ -212,7 +214,9 @@ async def test_drafts_and_undo_expire(setup: Setup) -> None:
     done = await setup.conv.click(MOD, ask.confirm.action)
     assert isinstance(done, Report)
     setup.clock.now += 301
-    assert notice(await setup.conv.click(MOD, done.buttons[0].action)) == messages.TEACH_UNDO_EXPIRED
+    assert (
+        notice(await setup.conv.click(MOD, done.buttons[0].action)) == messages.TEACH_UNDO_EXPIRED
+    )
     assert "do north koreans have phones" in setup.faq.read_text(encoding="utf-8")
     assert notice(await setup.conv.click(MOD, ask.confirm.action)) == messages.TEACH_EXPIRED
 
@@ -241,7 +245,9 @@ async def test_out_of_scope_from_chat(setup: Setup) -> None:
     assert isinstance(shown, Show) and shown.reply.note
 
 
-async def test_without_a_learner_the_report_has_no_buttons(service: FaqService, tmp_path: Path) -> None:
+async def test_without_a_learner_the_report_has_no_buttons(
+    service: FaqService, tmp_path: Path
+) -> None:
     logged = FaqService(service._snapshot)
     logged.qlog = QuestionLog(tmp_path / "q.sqlite3")
     try:
