@@ -23,6 +23,7 @@ from adapters.discord_render import (
     topics_view,
 )
 from adapters.discord_retry import install_retries
+from adapters.lifecycle import Lifecycle
 from adapters.platform_settings import DiscordSettings
 from bot import messages
 from bot.conversation import (
@@ -56,7 +57,7 @@ _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 _EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
 
 
-class DiscordBot:
+class DiscordBot(Lifecycle):
     """Wires the conversation layer into a discord.py client with an app-command tree."""
 
     def __init__(self, conversation: Conversation, settings: DiscordSettings) -> None:

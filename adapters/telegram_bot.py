@@ -37,6 +37,7 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.lifecycle import Lifecycle
 from adapters.platform_settings import TelegramSettings
 from adapters.telegram_render import (
     private_link_keyboard,
@@ -83,7 +84,7 @@ _HANDLED_MEMORY = 86_400.0  # webhook updates are remembered as handled for a da
 _PLATFORM = "telegram"
 
 
-class TelegramBot:
+class TelegramBot(Lifecycle):
     """Wires the conversation layer into a python-telegram-bot Application."""
 
     def __init__(self, conversation: Conversation, settings: TelegramSettings) -> None:
