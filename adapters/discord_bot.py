@@ -9,6 +9,7 @@ import re
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -54,6 +55,9 @@ discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 # User, role and channel mentions and @everyone/@here are markup, not part of the question.
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+# What a failed request raises once its retries are spent (aiohttp's errors are not
+# DiscordExceptions: a dropped connection would otherwise escape every handler).
+_FAILURES = (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError)
 _EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
 
 
@@ -232,10 +236,10 @@ class DiscordBot(Lifecycle):
         result = await self.conversation.ask(who, question)
         try:
             await self._reply(message, result)
-        except discord.DiscordException as exc:  # retries are spent: one line, then apologise
+        except _FAILURES as exc:  # retries are spent: one line, then apologise
             log.error("discord: could not answer a message: %s", type(exc).__name__)
             log.debug("discord: reply failure", exc_info=True)
-            with contextlib.suppress(discord.DiscordException):
+            with contextlib.suppress(*_FAILURES):
                 await message.reply(messages.ERROR, allowed_mentions=_NO_PINGS)
 
     async def on_button(self, interaction: discord.Interaction, item: ActionButton) -> None:
