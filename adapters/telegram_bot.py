@@ -38,6 +38,7 @@ from telegram.ext import (
 )
 
 from adapters.platform_settings import TelegramSettings
+from adapters.telegram_ledger import DONE_SECONDS, UpdateLedger
 from adapters.telegram_render import (
     private_link_keyboard,
     reply_html,
@@ -79,7 +80,8 @@ COMMANDS = [
 ]
 _INLINE_CACHE_SECONDS = 30
 _ALERT_LIMIT = 200  # Telegram's limit for callback-query alerts
-_HANDLED_MEMORY = 86_400.0  # webhook updates are remembered as handled for a day
+_WEBHOOK_TIMEOUT = 50.0  # seconds a webhook delivery waits for its update to be handled
+_UPDATE_TYPES = list(Update.ALL_TYPES)
 _PLATFORM = "telegram"
 
 
@@ -190,31 +192,50 @@ class TelegramBot:
 
     async def _start_webhook(self) -> None:
         s = self.settings
-        secret = s.webhook_secret.get_secret_value() if s.webhook_secret else None
+        if s.webhook_secret is None:
+            # Without it anyone who finds the URL can post forged updates to every replica.
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be set with TELEGRAM_WEBHOOK_URL "
+                "(1-256 of A-Z a-z 0-9 _ -, the same on every replica)"
+            )
+        secret = s.webhook_secret.get_secret_value()
         url = s.webhook_url.rstrip("/") + "/" + s.webhook_path if s.webhook_url else ""
-        state, hasher = self.conversation.state, self.conversation.hash
-        now = self.conversation.clock
-
-        async def already(update_id: int) -> bool:
-            return await state.seen(hasher(_PLATFORM, "update", update_id), now())
-
-        async def mark(update_id: int) -> None:
-            await state.first(hasher(_PLATFORM, "update", update_id), _HANDLED_MEMORY, now())
-
+        ledger = UpdateLedger(
+            self.conversation.state,
+            self.conversation.hash,
+            claim_seconds=_WEBHOOK_TIMEOUT + 10.0,
+            clock=self.conversation.clock,
+        )
         self._webhook = WebhookServer(
             self.app.bot,
             self.scheduler,
             path=s.webhook_path,
             secret=secret,
-            already_handled=already,
-            mark_handled=mark,
+            ledger=ledger,
+            handle_timeout=_WEBHOOK_TIMEOUT,
         )
         await self._webhook.start(s.webhook_listen, s.webhook_port)
+        await self._register_webhook(url, secret)
+
+    async def _register_webhook(self, url: str, secret: str) -> None:
+        """Point Telegram at `url` unless it already is, with this very secret.
+
+        setWebhook with the same arguments is idempotent, so replicas starting together
+        may both call it without harm, and no lock is needed; what must not happen is
+        keeping a registration whose secret differs (a rotated secret would make every
+        delivery a 403). Telegram never shows the secret back, so a keyed hash of what
+        was registered is kept in the shared state: a replica skips the call only when
+        Telegram shows this URL and another replica recorded these very settings.
+        """
+        state, now = self.conversation.state, self.conversation.clock
+        registered = self.conversation.hash(_PLATFORM, "webhook", url, secret, *_UPDATE_TYPES)
         info = await self.app.bot.get_webhook_info()
-        if info.url != url:  # several replicas start alike: only the first one sets it
-            await self.app.bot.set_webhook(
-                url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-            )
+        if info.url == url and await state.seen(registered, now()):
+            log.info("telegram: webhook already registered by another replica")
+            return
+        await self.app.bot.set_webhook(url, secret_token=secret, allowed_updates=_UPDATE_TYPES)
+        await state.first(registered, DONE_SECONDS, now())
+        log.info("telegram: webhook registered")
 
     async def notify_moderators(self, text: str) -> None:
         """Send a notice to every configured moderator chat."""

@@ -6,8 +6,9 @@
 - `Poller`: long polling that confirms an update to Telegram only once it is handled:
   the offset sent is the lowest update still in flight, so a crash loses nothing that
   Telegram considers delivered.
-- `WebhookServer`: answers Telegram's POST with 200 only after the update is handled, and
-  skips an update another replica (or an earlier delivery) already handled.
+- `WebhookServer`: answers Telegram's POST with 200 only after the update is handled; a
+  delivery of an update that another replica (or an earlier delivery) handled, or is
+  handling right now, is never answered twice (see `adapters.telegram_ledger`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import contextlib
 import hmac
 import json
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -24,6 +26,8 @@ from typing import Any
 from aiohttp import web
 from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
+
+from adapters.telegram_ledger import Turn, UpdateLedger
 
 __all__ = ["ChatScheduler", "Poller", "WebhookServer"]
 
@@ -242,8 +246,7 @@ class WebhookServer:
         *,
         path: str,
         secret: str | None,
-        already_handled: Callable[[int], Awaitable[bool]],
-        mark_handled: Callable[[int], Awaitable[None]],
+        ledger: UpdateLedger,
         handle_timeout: float = 50.0,
     ) -> None:
         """Create the server (start it with `start`).
@@ -253,21 +256,22 @@ class WebhookServer:
             scheduler: Where updates are handled.
             path: URL path Telegram posts to.
             secret: Required `X-Telegram-Bot-Api-Secret-Token` (None: not checked).
-            already_handled: Whether an update id was handled here or by another replica.
-            mark_handled: Records an update id as handled.
+            ledger: Claim and done marks of updates, shared by every replica.
             handle_timeout: Longer handling is answered 200 anyway, so Telegram does not
-                resend an update that is still being answered.
+                resend an update that is still being answered; a delivery waiting for
+                another one to finish waits this long before asking for a retry.
         """
         self._bot = bot
         self._scheduler = scheduler
         self._path = "/" + path.strip("/")
         self._secret = secret
-        self._already = already_handled
-        self._mark = mark_handled
+        self._ledger = ledger
         self._timeout = handle_timeout
         self._runner: web.AppRunner | None = None
         self._accepting = True
         self.port = 0
+        self.duplicates = 0  # deliveries acknowledged without answering again
+        self._late: set[asyncio.Future[None]] = set()
 
     async def start(self, host: str, port: int) -> None:
         """Listen on host:port."""
@@ -301,14 +305,31 @@ class WebhookServer:
             return web.Response(status=400)
         if update is None:
             return web.Response(status=400)
-        if await self._already(update.update_id):
+        started = time.monotonic()
+        turn = await self._ledger.turn(update.update_id, self._timeout)
+        if turn is Turn.DONE:
+            self.duplicates += 1
             return web.Response(status=200)
+        if turn is Turn.BUSY:
+            # Another delivery still holds it: not handled yet, so not acknowledged.
+            # Telegram retries; by then it is done, or the claim of a crashed holder
+            # has expired and that retry handles it.
+            self.duplicates += 1
+            return web.Response(status=503, headers={"Retry-After": "5"})
         done = self._scheduler.submit(update)
+        left = max(0.0, self._timeout - (time.monotonic() - started))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(done), self._timeout)
+            await asyncio.wait_for(asyncio.shield(done), left)
         if done.done():
-            await self._mark(update.update_id)
+            await self._ledger.finish(update.update_id)
+        else:  # finished later, still under the claim; mark it done then
+            done.add_done_callback(lambda _f: self._finish_later(update.update_id))
         return web.Response(status=200)
+
+    def _finish_later(self, update_id: int) -> None:
+        task = asyncio.ensure_future(self._ledger.finish(update_id))
+        self._late.add(task)
+        task.add_done_callback(self._late.discard)
 
 
 def _chat_key(update: Update) -> object:
