@@ -50,7 +50,7 @@ from adapters.telegram_render import (
 )
 from adapters.telegram_retry import RetryingRateLimiter
 from adapters.telegram_updates import ChatScheduler, Poller, WebhookServer
-from bot import messages
+from bot import messages, metrics
 from bot.conversation import (
     SAFETY_PAYLOAD,
     Asker,
@@ -153,7 +153,10 @@ class TelegramBot:
             else:
                 await self.app.bot.delete_webhook()
                 self._poller = Poller(
-                    self.app.bot, self.scheduler, allowed_updates=Update.ALL_TYPES
+                    self.app.bot,
+                    self.scheduler,
+                    allowed_updates=_UPDATE_TYPES,
+                    on_state=_report_polling,
                 )
                 self._poll_task = asyncio.create_task(self._poller.run(self._stop))
         except BaseException:
@@ -492,6 +495,11 @@ class TelegramBot:
             if username and value.casefold() == f"@{username}":
                 return text.replace(value, " ", 1).strip()
         return None
+
+
+def _report_polling(connected: bool, detail: str) -> None:
+    """Readiness follows polling: failing getUpdates calls make this replica unready."""
+    metrics.ADAPTERS.set(_PLATFORM, "connected" if connected else "disconnected", detail)
 
 
 def _asker(chat: Chat, user_id: int | None, name: str | None) -> Asker:

@@ -25,7 +25,7 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Bot, Update
-from telegram.error import InvalidToken, RetryAfter, TelegramError
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
 from adapters.telegram_ledger import Turn, UpdateLedger
 
@@ -134,8 +134,15 @@ class Poller:
         *,
         allowed_updates: Sequence[str] | None = None,
         timeout: int = 10,
+        on_state: Callable[[bool, str], None] | None = None,
     ) -> None:
-        """Create a poller feeding `scheduler` (start it with `run`)."""
+        """Create a poller feeding `scheduler` (start it with `run`).
+
+        `on_state(connected, detail)` is told when polling starts failing and when it
+        works again (readiness), not on every attempt.
+        """
+        self._on_state = on_state
+        self._healthy = True
         self._bot = bot
         self._scheduler = scheduler
         self._allowed = allowed_updates
@@ -163,13 +170,26 @@ class Poller:
             except RetryAfter as exc:
                 await _sleep(stop, _seconds(exc.retry_after))
                 continue
+            except Conflict:
+                # Telegram serves one getUpdates caller per token; replicas need webhooks.
+                if self._healthy:
+                    log.error(
+                        "telegram: another process polls with this token; several replicas "
+                        "need webhook mode (TELEGRAM_WEBHOOK_URL)"
+                    )
+                self._report(False, "another process polls with this token")
+                await _sleep(stop, delay)
+                delay = min(delay * 2, 30.0)
+                continue
             except TelegramError as exc:
                 log.warning("telegram: polling failed (%s); retrying in %.0f s", _brief(exc), delay)
+                self._report(False, f"polling failed: {type(exc).__name__}")
                 await _sleep(stop, delay)
                 delay = min(delay * 2, 30.0)
                 continue
             if updates is None:
                 break
+            self._report(True, "")
             delay = 1.0
             fresh = [u for u in updates if self._is_new(u.update_id)]
             for update in fresh:
@@ -180,6 +200,15 @@ class Poller:
                 self._progress.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._progress.wait(), 1.0)
+
+    def _report(self, healthy: bool, detail: str) -> None:
+        if healthy == self._healthy:
+            return
+        self._healthy = healthy
+        if healthy:
+            log.warning("telegram: polling works again")
+        if self._on_state is not None:
+            self._on_state(healthy, detail)
 
     async def confirm(self) -> None:
         """Tell Telegram about everything handled so far (before stopping)."""

@@ -103,8 +103,9 @@ class AdapterState:
     """What readiness knows about one adapter.
 
     Attributes:
-        state: "starting", "connected", "failed" or "stopped".
-        detail: A short reason for "failed" (never a secret).
+        state: "starting", "connecting" (started, connection not up yet), "connected",
+            "disconnected" (lost, reconnecting), "failed", "stopping" or "stopped".
+        detail: A short reason for "failed" or what is not connected (never a secret).
     """
 
     state: str
