@@ -231,7 +231,9 @@ class TelegramBot:
         Telegram shows this URL and another replica recorded these very settings.
         """
         state, now = self.conversation.state, self.conversation.clock
-        registered = self.conversation.hash(_PLATFORM, "webhook", url, secret, *_UPDATE_TYPES)
+        registered = self.conversation.hash.lasting(
+            _PLATFORM, "webhook", url, secret, *_UPDATE_TYPES
+        )
         info = await self.app.bot.get_webhook_info()
         if info.url == url and await state.seen(registered, now()):
             log.info("telegram: webhook already registered by another replica")

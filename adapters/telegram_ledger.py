@@ -11,7 +11,9 @@ PostgreSQL when replicas share one), make sure it is answered once:
 - a **done** mark, set once the update was handled and kept for a day (Telegram keeps
   undelivered updates for 24 hours), so any later delivery is acknowledged at once.
 
-Keys are keyed hashes (`bot.state.Hasher`) like every other key in the shared state.
+Keys are keyed hashes like every other key in the shared state; their key does not
+change at midnight (`bot.state.Hasher.lasting`: an update id says nothing about a person),
+so an update being handled at midnight is not answered again after it.
 During a database outage the shared state falls back to each replica's memory: an update
 redelivered to the *other* replica in that window may then be answered twice.
 """
@@ -103,4 +105,4 @@ class UpdateLedger:
         await self._state.first(self._key("done", update_id), DONE_SECONDS, self._clock())
 
     def _key(self, kind: str, update_id: int) -> str:
-        return self._hash(_PLATFORM, "update", kind, update_id)
+        return self._hash.lasting(_PLATFORM, "update", kind, update_id)

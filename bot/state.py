@@ -133,6 +133,7 @@ class Hasher:
         self._today = today
         self._day: dt.date | None = None
         self._key = b""
+        self._lasting_key = b""
 
     def __call__(self, *parts: object) -> str:
         """Hash the parts (e.g. platform, kind, user id) into a hex key valid for today."""
@@ -142,3 +143,14 @@ class Hasher:
             self._key = hmac.new(self._secret, day.isoformat().encode(), hashlib.sha256).digest()
         message = "\x1f".join(str(p) for p in parts).encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
+
+    def lasting(self, *parts: object) -> str:
+        """Hash parts that say nothing about a person (an update id) with a key that stays.
+
+        For marks that must outlive midnight, such as an update being handled when the
+        daily key changes; never for user or chat ids, whose keys must rotate.
+        """
+        if not self._lasting_key:
+            self._lasting_key = hmac.new(self._secret, b"lasting", hashlib.sha256).digest()
+        message = "\x1f".join(str(p) for p in parts).encode()
+        return hmac.new(self._lasting_key, message, hashlib.sha256).hexdigest()[:32]

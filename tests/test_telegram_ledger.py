@@ -64,7 +64,8 @@ async def test_replicas_sharing_state_agree_and_keys_are_hashed() -> None:
     b = UpdateLedger(shared, Hasher(b"same-secret"), poll_seconds=0.01)
     turns = await asyncio.gather(a.turn(99, wait=0.05), b.turn(99, wait=0.05))
     assert sorted(t.value for t in turns) == ["busy", "handle"]
-    assert all("99" not in key for table in shared._marks.values() for key in table)
+    keys = [key for table in shared._marks.values() for key in table]
+    assert keys and all(len(key) == 32 and int(key, 16) >= 0 for key in keys)  # hashes only
 
 
 # --- the webhook server of the real adapter ------------------------------------------------
@@ -153,3 +154,15 @@ async def test_webhook_mode_without_a_secret_refuses_to_start(
     with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET must be set"):
         await bot.start()
     assert fake.of("setWebhook") == []
+
+
+async def test_an_update_handled_at_midnight_is_not_answered_again_after_it() -> None:
+    import datetime as dt
+
+    day = [dt.date(2026, 11, 30)]
+    state = MemoryState()
+    ledger = UpdateLedger(state, Hasher(b"k", today=lambda: day[0]), poll_seconds=0.01)
+    assert await ledger.turn(5, wait=0) is Turn.HANDLE
+    await ledger.finish(5)
+    day[0] = dt.date(2026, 12, 1)  # the daily key of people's hashes changes...
+    assert await ledger.turn(5, wait=0) is Turn.DONE  # ...update marks are kept
