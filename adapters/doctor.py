@@ -457,7 +457,8 @@ async def _command_findings(
                 "warn",
                 "discord",
                 f"slash commands ({where}) out of date: " + "; ".join(p for p in parts if p),
-                "restart faqbot run: it syncs the commands at start",
+                "restart faqbot run (with DISCORD_SHARD_IDS: the process holding shard 0): "
+                "it syncs the commands at start",
             )
         )
     else:
