@@ -167,8 +167,10 @@ class TelegramBot:
         """Stop receiving, finish work in flight within the grace period, and disconnect."""
         self._stop.set()
         if self._webhook is not None:
-            await self._webhook.stop()
+            self._webhook.close_intake()  # deliveries in flight get their answer first
         left = await self.scheduler.drain(self.settings.stop_grace_seconds)
+        if self._webhook is not None:
+            await self._webhook.stop()
         if self._poller is not None:
             if self._poll_task is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):

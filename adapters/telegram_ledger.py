@@ -69,32 +69,35 @@ class UpdateLedger:
         self._clock = clock
         self._poll = poll_seconds
 
-    async def turn(self, update_id: int, wait: float) -> Turn:
+    async def turn(self, update_id: int, wait: float, stop: asyncio.Event | None = None) -> Turn:
         """Decide what this delivery does, waiting up to `wait` s while another handles it.
+
+        Args:
+            update_id: The update delivered.
+            wait: Longest wait for another delivery holding the claim.
+            stop: When set, stop waiting (the server is stopping).
 
         Returns:
             HANDLE when this delivery now holds the claim (call `finish` once handled);
             DONE when the update was already answered; BUSY when another delivery still
-            holds the claim after `wait` seconds.
+            holds the claim after `wait` seconds (or `stop` was set).
         """
         deadline = time.monotonic() + wait
+        claim = self._key("claim", update_id)
         while True:
-            if await self.is_done(update_id):
-                return Turn.DONE
-            claim = self._key("claim", update_id)
             if await self._state.first(claim, self.claim_seconds, self._clock()):
-                # Done may have been marked between the two calls (the holder finished
-                # just before its claim expired): look once more before handling.
+                # A claim can also be free because an earlier one expired after its
+                # update was answered: done is looked up before handling.
+                return Turn.DONE if await self.is_done(update_id) else Turn.HANDLE
+            # Held by another delivery: wait until it is done or its claim expires.
+            while True:
                 if await self.is_done(update_id):
                     return Turn.DONE
-                return Turn.HANDLE
-            # Held by another delivery: wait until it is done or its claim expires.
-            while await self._state.seen(claim, self._clock()):
-                if time.monotonic() >= deadline:
+                if not await self._state.seen(claim, self._clock()):
+                    break  # the holder crashed: its claim expired, try to take it
+                if time.monotonic() >= deadline or (stop is not None and stop.is_set()):
                     return Turn.BUSY
                 await asyncio.sleep(self._poll)
-                if await self.is_done(update_id):
-                    return Turn.DONE
 
     async def is_done(self, update_id: int) -> bool:
         """Whether the update was answered (by any replica) within the last day."""
@@ -103,6 +106,10 @@ class UpdateLedger:
     async def finish(self, update_id: int) -> None:
         """Mark the update as answered, for every replica."""
         await self._state.first(self._key("done", update_id), DONE_SECONDS, self._clock())
+
+    async def release(self, update_id: int) -> None:
+        """Give the claim back: handling was cut off (a stop), so the next delivery handles it."""
+        await self._state.forget(self._key("claim", update_id))
 
     def _key(self, kind: str, update_id: int) -> str:
         return self._hash.lasting(_PLATFORM, "update", kind, update_id)

@@ -115,6 +115,7 @@ class ChatScheduler:
         try:
             await handle(update)
         except asyncio.CancelledError:
+            done.cancel()  # not handled: whoever waits for it must not confirm it
             raise
         except Exception as exc:  # the handler's own error handler has run; do not stop
             log.error("telegram: update %s failed: %s", update.update_id, _brief(exc))
@@ -232,7 +233,9 @@ class Poller:
         uid = update.update_id
         self._in_flight.add(uid)
         self._max_seen = max(self._max_seen, uid)
-        self._scheduler.submit(update).add_done_callback(lambda _f: self._finish(uid))
+        self._scheduler.submit(update).add_done_callback(
+            lambda f: None if f.cancelled() else self._finish(uid)
+        )
 
     def _finish(self, update_id: int) -> None:
         self._in_flight.discard(update_id)
@@ -301,12 +304,15 @@ class WebhookServer:
         self.port = 0
         self.duplicates = 0  # deliveries acknowledged without answering again
         self._late: set[asyncio.Future[None]] = set()
+        self._closing = asyncio.Event()
 
     async def start(self, host: str, port: int) -> None:
         """Listen on host:port."""
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(self._path, self._receive)
-        self._runner = web.AppRunner(app, access_log=None)
+        # By `stop`, handlers have their answer (the scheduler was drained first); the
+        # short timeout only bounds a stray one, so SIGTERM stays within its grace.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -314,9 +320,18 @@ class WebhookServer:
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else port
 
-    async def stop(self) -> None:
-        """Refuse new updates (Telegram resends them later) and close the server."""
+    def close_intake(self) -> None:
+        """Refuse new updates (503: Telegram resends them later); waiting ones stop waiting.
+
+        Call before draining the scheduler, so the deliveries in flight get their answer
+        (200 once handled, 503 when the drain cut their update off) before `stop`.
+        """
         self._accepting = False
+        self._closing.set()
+
+    async def stop(self) -> None:
+        """Refuse new updates and close the server."""
+        self.close_intake()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -335,24 +350,30 @@ class WebhookServer:
         if update is None:
             return web.Response(status=400)
         started = time.monotonic()
-        turn = await self._ledger.turn(update.update_id, self._timeout)
+        turn = await self._ledger.turn(update.update_id, self._timeout, self._closing)
         if turn is Turn.DONE:
             self.duplicates += 1
             return web.Response(status=200)
+        if turn is Turn.HANDLE and not self._accepting:  # claimed just as it stopped
+            await self._ledger.release(update.update_id)
+            return web.Response(status=503, headers={"Retry-After": "5"})
         if turn is Turn.BUSY:
-            # Another delivery still holds it: not handled yet, so not acknowledged.
-            # Telegram retries; by then it is done, or the claim of a crashed holder
-            # has expired and that retry handles it.
+            # Not handled yet, so not acknowledged: another delivery still holds it.
+            # Telegram retries; by then it is done, or the claim of a holder that
+            # crashed has expired and the retry handles it.
             self.duplicates += 1
             return web.Response(status=503, headers={"Retry-After": "5"})
         done = self._scheduler.submit(update)
         left = max(0.0, self._timeout - (time.monotonic() - started))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(done), left)
+        await asyncio.wait({done}, timeout=left)
+        if done.cancelled():  # cut off by a stop: whichever replica gets it next answers it
+            await self._ledger.release(update.update_id)
+            return web.Response(status=503, headers={"Retry-After": "5"})
         if done.done():
             await self._ledger.finish(update.update_id)
-        else:  # finished later, still under the claim; mark it done then
-            done.add_done_callback(lambda _f: self._finish_later(update.update_id))
+        else:  # still being answered, under the claim: mark it done once it is
+            uid = update.update_id
+            done.add_done_callback(lambda f: None if f.cancelled() else self._finish_later(uid))
         return web.Response(status=200)
 
     def _finish_later(self, update_id: int) -> None:

@@ -59,6 +59,10 @@ class SharedState(Protocol):
         """Tell whether `key` is marked now, without marking it."""
         ...
 
+    async def forget(self, key: str) -> None:
+        """Remove the mark `key` before it expires (a claim given back)."""
+        ...
+
 
 class MemoryState:
     """`SharedState` in this process's memory, with O(1) amortised cost per call.
@@ -109,6 +113,11 @@ class MemoryState:
     async def seen(self, key: str, now: float) -> bool:
         """Tell whether `key` is marked now (see `SharedState.seen`)."""
         return any(table.get(key, 0.0) > now for table in self._marks.values())
+
+    async def forget(self, key: str) -> None:
+        """Remove the mark `key` (see `SharedState.forget`)."""
+        for table in self._marks.values():
+            table.pop(key, None)
 
     def __len__(self) -> int:
         """How many keys are kept now (for tests and metrics)."""

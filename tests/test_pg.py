@@ -73,6 +73,13 @@ async def test_first_marks_expire(state: SharedState) -> None:
     assert await state.first("vote", 60.0, NOW + 61)
 
 
+async def test_a_forgotten_mark_can_be_taken_again(state: SharedState) -> None:
+    assert await state.first("claim", 60.0, NOW)
+    await state.forget("claim")
+    assert not await state.seen("claim", NOW)
+    assert await state.first("claim", 60.0, NOW)
+
+
 # --- PostgreSQL only -----------------------------------------------------------------------
 
 

@@ -166,3 +166,34 @@ async def test_an_update_handled_at_midnight_is_not_answered_again_after_it() ->
     await ledger.finish(5)
     day[0] = dt.date(2026, 12, 1)  # the daily key of people's hashes changes...
     assert await ledger.turn(5, wait=0) is Turn.DONE  # ...update marks are kept
+
+
+async def test_a_stop_cuts_off_an_update_in_flight_which_the_next_replica_answers(
+    service: FaqService, fake: FakeBotApi
+) -> None:
+    import time
+
+    state = MemoryState()
+    port = free_port()
+    stopping = webhook_bot(service, fake, port, state, stop_grace_seconds=1.0)
+    await stopping.start()
+    url = f"http://127.0.0.1:{port}/telegram"
+    fake.send_delay[111] = 30.0  # its reply cannot finish within the grace
+    update = fake.make_update(message=fake.message("is it illegal to leave north korea"))
+    delivery = asyncio.create_task(fake.deliver(url, update, secret=SECRET))
+    await asyncio.sleep(0.5)
+    started = time.monotonic()
+    await stopping.stop()
+    assert time.monotonic() - started < 4.0  # within the grace, not the delivery's 50 s
+    assert await delivery == 503  # not acknowledged: Telegram delivers it again
+    fake.send_delay[111] = 0.0
+    port = free_port()
+    other = webhook_bot(service, fake, port, state)
+    await other.start()
+    try:  # the claim was given back: the redelivery is answered at once
+        status = await fake.deliver(f"http://127.0.0.1:{port}/telegram", update, secret=SECRET)
+        assert status == 200
+        (sent,) = await fake.wait_for("sendMessage", timeout=5)
+        assert "Is it illegal to leave North Korea?" in sent.params["text"]
+    finally:
+        await other.stop()

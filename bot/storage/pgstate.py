@@ -63,6 +63,7 @@ RETURNING 1
 """
 
 _SEEN = "SELECT count(*) FROM seen_marks WHERE key = %(key)s AND expires_at > %(now)s"
+_FORGET = "DELETE FROM seen_marks WHERE key = %(key)s RETURNING 1"
 
 
 class PostgresState:
@@ -142,6 +143,11 @@ class PostgresState:
             return await self._local.seen(key, now)
         return bool(row[0])
 
+    async def forget(self, key: str) -> None:
+        """Remove the mark `key` (see `bot.state.SharedState.forget`), here and in memory."""
+        await self._local.forget(key)  # a mark made during an outage lives there
+        await self._run(_FORGET, {"key": key}, None, want_row=False)
+
     async def aclose(self) -> None:
         """Close the pool (safe to call more than once)."""
         pool, self._pool = self._pool, None
@@ -151,7 +157,7 @@ class PostgresState:
             await asyncio.wait(self._closing, timeout=2.0)
 
     async def _run(
-        self, sql: str, params: dict[str, Any], now: float, *, want_row: bool = True
+        self, sql: str, params: dict[str, Any], now: float | None, *, want_row: bool = True
     ) -> Any:
         """Run one statement; None means "the database is down, use memory"."""
         if self._clock() < self._down_until:
@@ -162,7 +168,7 @@ class PostgresState:
             async with pool.connection(timeout=self.timeout) as db:
                 cur = await db.execute(sql, params)
                 found = await cur.fetchone()
-                if now >= self._next_clean:
+                if now is not None and now >= self._next_clean:  # housekeeping
                     self._next_clean = now + _CLEAN_EVERY
                     await db.execute("DELETE FROM rate_buckets WHERE expires_at < %s", (now,))
                     await db.execute("DELETE FROM seen_marks WHERE expires_at < %s", (now,))
