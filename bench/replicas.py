@@ -38,6 +38,7 @@ HASH_SECRET = "feedc0de" * 8
 QUESTION = "is it illegal to leave north korea"
 REDELIVER = 0.10  # share delivered again to the other replica while still being answered
 RETRY = 0.10  # share delivered again to the other replica after it was answered
+CONFIGS = ("sqlite:1", "sqlite:2", "postgresql:1", "postgresql:2", "postgresql:outage")
 
 
 @dataclass
@@ -232,24 +233,29 @@ async def _one(
     return list(rows)
 
 
-async def run_all(telegram: int, discord: int, rate: float) -> list[Row]:
+async def run_all(telegram: int, discord: int, rate: float, configs: list[str]) -> list[Row]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         for count in (1, 2):
-            sqlite = f"sqlite:///{Path(tmp) / f'bench-{count}.sqlite3'}"
-            print(f"SQLite, {count} replica(s) ...", file=sys.stderr, flush=True)
-            rows += await _one(sqlite, "SQLite", count, telegram, discord, rate)
+            if f"sqlite:{count}" in configs:
+                sqlite = f"sqlite:///{Path(tmp) / f'bench-{count}.sqlite3'}"
+                print(f"SQLite, {count} replica(s) ...", file=sys.stderr, flush=True)
+                rows += await _one(sqlite, "SQLite", count, telegram, discord, rate)
+    if not any(c.startswith("postgresql") for c in configs):
+        return rows
     cluster = PostgresCluster()
     cluster.start()
     try:
         for count in (1, 2):
-            print(f"PostgreSQL, {count} replica(s) ...", file=sys.stderr, flush=True)
+            if f"postgresql:{count}" in configs:
+                print(f"PostgreSQL, {count} replica(s) ...", file=sys.stderr, flush=True)
+                url = cluster.create_database()
+                rows += await _one(url, "PostgreSQL", count, telegram, discord, rate)
+        if "postgresql:outage" in configs:
+            print("PostgreSQL, 2 replicas, stopped mid-run ...", file=sys.stderr, flush=True)
             url = cluster.create_database()
-            rows += await _one(url, "PostgreSQL", count, telegram, discord, rate)
-        print("PostgreSQL, 2 replicas, stopped mid-run ...", file=sys.stderr, flush=True)
-        url = cluster.create_database()
-        label = "PostgreSQL, stopped for a third of the run"
-        rows += await _one(url, label, 2, telegram, discord, rate, outage=cluster)
+            label = "PostgreSQL, stopped for a third of the run"
+            rows += await _one(url, label, 2, telegram, discord, rate, outage=cluster)
     finally:
         cluster.remove()
     return rows
@@ -303,9 +309,15 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=30.0, help="Telegram updates offered per second"
     )
+    parser.add_argument(
+        "--configs",
+        default=",".join(CONFIGS),
+        help=f"comma-separated subset of {','.join(CONFIGS)} (default: all)",
+    )
     args = parser.parse_args()
+    configs = args.configs.split(",")
     started = time.monotonic()
-    rows = asyncio.run(run_all(args.telegram, args.discord, args.rate))
+    rows = asyncio.run(run_all(args.telegram, args.discord, args.rate, configs))
     report = render(rows, time.monotonic() - started, args.telegram, args.discord, args.rate)
     print(report)
     write_section(args.out, SECTION, report)
