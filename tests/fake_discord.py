@@ -71,6 +71,7 @@ class FakeDiscord:
     _acknowledged: set[str] = field(default_factory=set)
     refused_acks: list[str] = field(default_factory=list)  # second answers to an interaction
     app_flags: int = 0  # application flags: which privileged intents the app may use
+    recommended_shards: int = 1  # what GET /gateway/bot recommends
     # Commands registered so far, per scope ("global" or a guild id), as PUT stored them.
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -299,7 +300,7 @@ class FakeDiscord:
         if path == "/gateway/bot":
             return {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 1000,
