@@ -28,6 +28,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
 from adapters.telegram_ledger import Turn, UpdateLedger
+from bot import metrics
 
 __all__ = ["ChatScheduler", "Poller", "WebhookServer"]
 
@@ -353,6 +354,7 @@ class WebhookServer:
         turn = await self._ledger.turn(update.update_id, self._timeout, self._closing)
         if turn is Turn.DONE:
             self.duplicates += 1
+            metrics.WEBHOOK_REPEATS.labels("done").inc()
             return web.Response(status=200)
         if turn is Turn.HANDLE and not self._accepting:  # claimed just as it stopped
             await self._ledger.release(update.update_id)
@@ -362,6 +364,7 @@ class WebhookServer:
             # Telegram retries; by then it is done, or the claim of a holder that
             # crashed has expired and the retry handles it.
             self.duplicates += 1
+            metrics.WEBHOOK_REPEATS.labels("busy").inc()
             return web.Response(status=503, headers={"Retry-After": "5"})
         done = self._scheduler.submit(update)
         left = max(0.0, self._timeout - (time.monotonic() - started))

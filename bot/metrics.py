@@ -33,6 +33,7 @@ __all__ = [
     "QUESTIONS",
     "REGISTRY",
     "RELOADS",
+    "WEBHOOK_REPEATS",
     "AdapterState",
     "AdapterStates",
     "observe_question",
@@ -78,6 +79,13 @@ LOG_ROWS_DROPPED = Counter(
     "faqbot_log_rows_dropped",
     "Question-log rows lost, by reason (queue_full, unavailable, write_failed, closed).",
     ["reason"],
+    registry=REGISTRY,
+)
+WEBHOOK_REPEATS = Counter(
+    "faqbot_webhook_repeats",
+    "Telegram webhook deliveries of an update that was already answered (done) or was being "
+    "answered by another delivery (busy: answered 503, Telegram retries), by outcome.",
+    ["outcome"],
     registry=REGISTRY,
 )
 LOG_QUEUE = Gauge(

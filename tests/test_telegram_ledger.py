@@ -11,6 +11,7 @@ import pytest
 from adapters.platform_settings import TelegramSettings
 from adapters.telegram_bot import TelegramBot
 from adapters.telegram_ledger import Turn, UpdateLedger
+from bot import metrics
 from bot.conversation import Conversation
 from bot.service import FaqService
 from bot.state import Hasher, MemoryState
@@ -105,6 +106,13 @@ def free_port() -> int:
 async def test_concurrent_and_later_redeliveries_to_two_replicas_get_one_answer(
     service: FaqService, fake: FakeBotApi
 ) -> None:
+    def repeats() -> float:
+        value = metrics.REGISTRY.get_sample_value(
+            "faqbot_webhook_repeats_total", {"outcome": "done"}
+        )
+        return value or 0.0
+
+    before = repeats()
     state = MemoryState()  # what PostgreSQL is to real replicas
     ports = [free_port(), free_port()]
     bots = [webhook_bot(service, fake, port, state) for port in ports]
@@ -123,6 +131,7 @@ async def test_concurrent_and_later_redeliveries_to_two_replicas_get_one_answer(
         assert await fake.deliver(urls[0], update, secret=SECRET) == 200
         await asyncio.sleep(0.3)
         assert len(fake.sent_to(111)) == 1
+        assert repeats() - before == 3  # the waiting one and both late ones, on /metrics
     finally:
         for bot in bots:
             await bot.stop()
