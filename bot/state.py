@@ -114,6 +114,15 @@ class MemoryState:
         """Tell whether `key` is marked now (see `SharedState.seen`)."""
         return any(table.get(key, 0.0) > now for table in self._marks.values())
 
+    def marks(self, now: float) -> list[tuple[str, float]]:
+        """Every mark still live at `now`, with its expiry (to hand over to a shared store)."""
+        return [
+            (k, until)
+            for table in self._marks.values()
+            for k, until in table.items()
+            if until > now
+        ]
+
     async def forget(self, key: str) -> None:
         """Remove the mark `key` (see `SharedState.forget`)."""
         for table in self._marks.values():
