@@ -2,7 +2,8 @@
 
 The fake Telegram posts webhook updates to both replicas and delivers some of them again
 to the other one (while the first is still answering, and after); the fake Discord gives
-each replica one shard and routes each guild's events by `(guild_id >> 22) % 2`. Every
+each replica a range of two shards and routes each guild's events by
+`(guild_id >> 22) % 4`. Every
 update must be answered once, every question logged once, and a person flooding both
 replicas gets one budget.
 """
@@ -33,7 +34,8 @@ DC_TOKEN = "replica-discord-token"
 SECRET = "replica-webhook-secret"
 HASH_SECRET = "0123456789abcdef" * 4
 PUBLIC_URL = "https://bot.example.org"
-GUILDS = {0: "5000", 1: str((1 << 22) + 5000)}  # guild -> shard (id >> 22) % 2
+SHARDS = 4  # two per replica: 0,1 and 2,3
+GUILDS = {shard: str((shard << 22) + 5000) for shard in range(SHARDS)}  # (id >> 22) % 4
 
 
 def questions(count: int) -> list[str]:
@@ -80,8 +82,8 @@ def env(
             "DISCORD_BOT_TOKEN": DC_TOKEN,
             "DISCORD_API_BASE_URL": discord.api_url,
             "DISCORD_GATEWAY_URL": discord.gateway_url,
-            "DISCORD_SHARD_COUNT": "2",
-            "DISCORD_SHARD_IDS": str(shard),
+            "DISCORD_SHARD_COUNT": str(SHARDS),
+            "DISCORD_SHARD_IDS": f"{2 * shard},{2 * shard + 1}",
         }
     return replica_env(**settings)
 
@@ -140,8 +142,9 @@ async def test_two_replicas_answer_and_log_each_update_once_and_share_limits(
         for replica in replicas:  # one after the other: the second finds the webhook set
             await replica.start()
             await replica.wait_ready()
-        await discord_fake.wait_ready(shards=2)
-        assert sorted(tuple(i["shard"]) for i in discord_fake.identified) == [(0, 2), (1, 2)]
+        await discord_fake.wait_ready(shards=SHARDS)
+        identified = sorted(tuple(i["shard"]) for i in discord_fake.identified)
+        assert identified == [(shard, SHARDS) for shard in range(SHARDS)]
 
         # --- Telegram: 40 people; a quarter redelivered to the other replica while the
         # first still answers, a quarter redelivered after it answered.
@@ -159,9 +162,9 @@ async def test_two_replicas_answer_and_log_each_update_once_and_share_limits(
             else:
                 deliveries.append(telegram.deliver(first, update, secret=SECRET))
 
-        # --- Discord: 20 people asking in servers on both shards.
+        # --- Discord: 20 people asking in servers on all four shards.
         payloads = [
-            ask_in_guild(discord_fake, GUILDS[n % 2], 70_000 + n, text)
+            ask_in_guild(discord_fake, GUILDS[n % SHARDS], 70_000 + n, text)
             for n, text in enumerate(dc_texts)
         ]
         for payload in payloads:
@@ -173,7 +176,7 @@ async def test_two_replicas_answer_and_log_each_update_once_and_share_limits(
             update = telegram.make_update(message=telegram.message(tg_flood[n], from_=flooder))
             deliveries.append(telegram.deliver(hooks[n % 2], update, secret=SECRET))
         flood_payloads = [
-            ask_in_guild(discord_fake, GUILDS[n % 2], 99_999, dc_flood[n]) for n in range(8)
+            ask_in_guild(discord_fake, GUILDS[n % SHARDS], 99_999, dc_flood[n]) for n in range(8)
         ]
         for payload in flood_payloads:
             await discord_fake.dispatch("INTERACTION_CREATE", payload)
@@ -201,7 +204,7 @@ async def test_two_replicas_answer_and_log_each_update_once_and_share_limits(
     flood = [html.unescape(c.params["text"]) for c in telegram.sent_to(flooder["id"])]
     notices = [text for text in flood if text.startswith(messages.COOLDOWN.split("{")[0])]
     assert len(flood) == 6 and len(notices) == 1, flood
-    # ...and 5 answers on Discord, across both shards.
+    # ...and 5 answers on Discord, across the shards of both replicas.
     answered = [
         discord_fake.of("POST", f"/interactions/{p['id']}/")[0].body["data"].get("embeds")
         for p in flood_payloads
