@@ -19,8 +19,9 @@ from adapters.http_health import health_in_thread
 from adapters.plaintext import render_reply, render_sources, render_topics
 from adapters.platform_settings import configured_secrets
 from adapters.runner import configured_adapters, configured_moderators, serve
+from adapters.scaffold import scaffold
 from bot.contract import reply_to_json
-from bot.conversation import Conversation
+from bot.conversation import Conversation, RatePolicy
 from bot.errors import FaqBotError, KnowledgeError
 from bot.evaluate import evaluate, load_cases
 from bot.loader import load_knowledge
@@ -28,6 +29,8 @@ from bot.logsetup import configure_logging
 from bot.report import build_report, render_report
 from bot.service import FaqService, Thresholds
 from bot.settings import Settings
+from bot.settings_errors import load_settings
+from bot.state import Budget
 from bot.storage import (
     Store,
     database_url,
@@ -42,12 +45,13 @@ from bot.storage.postgres import PostgresStore
 from bot.storage.setup import LOG_FILE
 from bot.storage.sqlite import SqliteStore
 from bot.watch import watch_in_thread
+from faqbot_knowledge import shipped_devset
 
 __all__ = ["build_parser", "main"]
 
 log = logging.getLogger("faqbot")
 
-DEFAULT_DEVSET = Path(__file__).resolve().parent.parent / "tests" / "devset.yaml"
+DEFAULT_DEVSET = Path(shipped_devset())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("question", nargs="+", help="the question, or - to read one per line")
     ask.add_argument("--json", action="store_true", help="print the JSON contract")
+    init = sub.add_parser(
+        "init", parents=[common], help="create an editable FAQ and an .env for a new community"
+    )
+    init.add_argument("folder", nargs="?", type=Path, default=Path("."), help="default: here")
     sub.add_parser("topics", parents=[common], help="list the topics")
     sub.add_parser("sources", parents=[common], help="list the cited sources")
     validate = sub.add_parser("validate", parents=[common], help="check a FAQ file or folder")
@@ -129,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = getattr(args, "debug", False)
     try:
-        settings = Settings()
+        settings = load_settings(Settings)
         configure_logging(
             logging.DEBUG if debug else settings.log_level.upper(),
             _secrets(settings),
@@ -165,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command or "run"
+    if command == "init":
+        return _init(args.folder)
     if command == "validate":
         return _validate(args.path or settings.knowledge, settings)
     if command == "purge":
@@ -190,8 +200,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     service.qlog = open_question_log(settings)
     conversation = Conversation(
         service,
-        moderators=configured_moderators(),
-        policy=settings.rate_policy(),
+        # Platform settings are read only where platforms run; the console is the operator.
+        moderators=configured_moderators() if command == "run" else None,
+        policy=_rate_policy(settings),
         state=open_shared_state(settings),
         hasher=make_hasher(settings),
     )
@@ -206,6 +217,26 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if service.qlog is not None:
             service.qlog.close()
+
+
+def _init(folder: Path) -> int:
+    created = scaffold(folder)
+    for path in created:
+        print(f"created {path}")
+    print(
+        f"Next: cd {folder}, edit knowledge/faq.yaml and .env, check with `faqbot validate`, "
+        "then start with `faqbot`."
+    )
+    return 0
+
+
+def _rate_policy(settings: Settings) -> RatePolicy:
+    return RatePolicy(
+        questions=Budget(settings.question_burst, 1 / settings.question_interval_seconds),
+        clicks=Budget(settings.click_burst, 1 / settings.click_interval_seconds),
+        group=Budget(settings.group_burst, 1 / settings.group_interval_seconds),
+        reload=Budget(1, 1 / settings.reload_interval_seconds),
+    )
 
 
 def _chat(conversation: Conversation, settings: Settings) -> int:

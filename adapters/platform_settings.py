@@ -148,8 +148,20 @@ def _shown(value: Any) -> str:
     return text[:40]
 
 
+class _Secrets(BaseSettings):
+    """Only the secrets: read even when another platform setting is broken."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    discord_bot_token: SecretStr | None = None
+
+
 def configured_secrets() -> list[str]:
     """Return every configured token and webhook secret, for log redaction."""
-    telegram = TelegramSettings()
-    found = [telegram.bot_token, telegram.webhook_secret, DiscordSettings().bot_token]
-    return [s.get_secret_value() for s in found if s is not None]
+    found = _Secrets()
+    secrets = [found.telegram_bot_token, found.telegram_webhook_secret, found.discord_bot_token]
+    return [s.get_secret_value() for s in secrets if s is not None]

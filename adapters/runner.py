@@ -12,6 +12,7 @@ from typing import Protocol
 from adapters import http_health
 from adapters.platform_settings import DiscordSettings, TelegramSettings
 from bot.conversation import Conversation, Moderators
+from bot.settings_errors import load_settings
 from bot.watch import watch_knowledge
 
 __all__ = ["Adapter", "configured_adapters", "configured_moderators", "serve"]
@@ -36,8 +37,8 @@ def configured_moderators(
     telegram: TelegramSettings | None = None, discord: DiscordSettings | None = None
 ) -> Moderators:
     """Return the moderators the platform settings name (see `.env.example`)."""
-    telegram = telegram or TelegramSettings()
-    discord = discord or DiscordSettings()
+    telegram = telegram or load_settings(TelegramSettings)
+    discord = discord or load_settings(DiscordSettings)
     return Moderators.of(
         "telegram", users=telegram.moderator_ids, chats=telegram.moderator_chat_ids
     ) | Moderators.of(
@@ -51,12 +52,12 @@ def configured_moderators(
 def configured_adapters(conversation: Conversation) -> list[tuple[str, Adapter]]:
     """Build the adapter of every platform whose token is set (imports only those SDKs)."""
     adapters: list[tuple[str, Adapter]] = []
-    telegram = TelegramSettings()
+    telegram = load_settings(TelegramSettings)
     if telegram.bot_token is not None:
         from adapters.telegram_bot import TelegramBot
 
         adapters.append(("telegram", TelegramBot(conversation, telegram)))
-    discord_settings = DiscordSettings()
+    discord_settings = load_settings(DiscordSettings)
     if discord_settings.bot_token is not None:
         from adapters.discord_bot import DiscordBot
 

@@ -64,9 +64,9 @@ def write_faq(folder: Path, name: str, items: Iterable[tuple[str, list[str], str
 
 def ours() -> Dataset:
     kb = load_knowledge(ROOT / "knowledge" / "faq.yaml")
-    cases = load_cases(ROOT / "tests" / "devset.yaml")
+    cases = load_cases(ROOT / "knowledge" / "eval" / "devset.yaml")
     test = [(c.question, None if c.expect == "none" else c.expect) for c in cases]
-    return Dataset("ours", kb, test, note="knowledge/faq.yaml with tests/devset.yaml")
+    return Dataset("ours", kb, test, note="knowledge/faq.yaml with knowledge/eval/devset.yaml")
 
 
 def stackfaq(data: Path, tmp: Path) -> Dataset:

@@ -44,7 +44,8 @@ def load_knowledge(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Know
     elif root.is_file():
         files = [root]
     else:
-        raise KnowledgeError([Issue(str(root), 0, "no such file or folder")])
+        hint = "no such file or folder (set FAQBOT_KNOWLEDGE or pass --knowledge to change it)"
+        raise KnowledgeError([Issue(str(root), 0, hint)])
     builder = _Builder()
     for file in files:
         builder.add_file(file, max_bytes)

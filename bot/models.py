@@ -101,8 +101,10 @@ class SafetyReply:
         question: The heading shown above the reply.
         answer: The reply itself.
         sources: What it rests on.
-        triggers: Phrasings (English and Korean) that get it, matched fuzzily on top of the
-            rules in `bot.safety`.
+        triggers: Messages (English and Korean) that get it: matched fuzzily on top of the
+            rules in `bot.safety`, and the examples the learned layer is trained on.
+        not_triggers: Questions that must keep their factual answers although they sound
+            close (the learned layer's counter-examples, with every entry's phrasings).
     """
 
     __pydantic_config__: ClassVar[ConfigDict] = CONFIG
@@ -111,6 +113,7 @@ class SafetyReply:
     answer: Answer
     sources: Citations
     triggers: Annotated[tuple[Text, ...], Field(min_length=1)]
+    not_triggers: tuple[Text, ...] = ()
 
     @property
     def entry(self) -> Entry:

@@ -23,20 +23,46 @@ from collections.abc import Iterable
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from bot.safety_model import SafetyModel
 from bot.safety_rules import (
     ALIASES,
+    EDUCATIONAL,
     FIRST_PERSON,
+    GUIDANCE,
     HANGUL,
     KO_CONTEXT,
+    KO_EDUCATIONAL,
     KO_ESCAPE,
     KO_MOVE,
+    KO_OPERATIONAL,
+    KO_PERSON,
+    KO_REQUEST,
     KO_SELF,
     NK_CONTEXT,
+    OPERATIONAL,
     RULES,
+    SITUATION,
+    STRONG,
     VISITOR,
     VOCABULARY,
 )
 from bot.text import words
+
+# An escape from North Korea is in the picture even when the country is not named (a bare
+# "escape" is not enough: "how do i escape a bad relationship").
+NK_ESCAPE = re.compile(
+    r"\b(?:defect(?!or)\w*|smuggl\w*|broker\w*|border|river|tumen|yalu|china|"
+    r"chinese|shenyang|yanji|dandong|seoul|south korea|laos|thailand|bangkok|bkk|mongolia|"
+    r"vietnam|russia|sent back|repatriat\w*)\b"
+)
+
+# Words that put a message near an escape even without naming North Korea ("can dogs smell
+# through wet clothes? crossing soon"); "passport", "money" or "escape" alone do not.
+_ESCAPE_CUES = re.compile(
+    r"\b(?:border\w*|rivers?|riverbank|fences?|wire|patrol\w*|crossing\w*|crossin|mines|"
+    r"landmines?|dogs?|minders?|dormitory|broker\w*|smuggl\w*|defect\w*|tumen|yalu|sent back|"
+    r"send \w+ back|repatriat\w*|checkpoints?|the north|over there)\b"
+)
 
 __all__ = ["SafetyCheck"]
 
@@ -44,11 +70,26 @@ __all__ = ["SafetyCheck"]
 class SafetyCheck:
     """Decides whether a question gets the safety reply."""
 
-    def __init__(self, triggers: Iterable[str]) -> None:
-        """Prepare the moderators' trigger phrasings (any language) for fuzzy matching."""
+    def __init__(
+        self, triggers: Iterable[str], *, learned_from: Iterable[str] | None = None
+    ) -> None:
+        """Prepare the checks.
+
+        Args:
+            triggers: Messages that must get the safety reply (any language): matched
+                fuzzily, and the positive examples of the learned layer.
+            learned_from: Messages that must not (the FAQ's phrasings, its `not_triggers`).
+                None leaves the learned layer out (the loader's check of the FAQ's own
+                phrasings uses the transparent layers only).
+        """
         listed = list(triggers)
         self._english = [_normalize(t) for t in listed if not HANGUL.search(t)]
         self._korean = [re.sub(r"\s+", "", t) for t in listed if HANGUL.search(t)]
+        self._model = (
+            SafetyModel(listed, list(learned_from), _normalize)
+            if learned_from is not None
+            else None
+        )
 
     def reason(self, text: str) -> str | None:
         """Return why a question gets the safety reply (a rule's name), or None."""
@@ -61,26 +102,68 @@ class SafetyCheck:
             return None
         nk = NK_CONTEXT.search(plain) is not None
         visitor = VISITOR.search(plain) is not None
-        for rule in RULES:
+        # "why is the chinese border easier to cross" asks for a reason, not for help.
+        asks_why = plain.startswith("why ") and not FIRST_PERSON.search(plain)
+        for rule in () if asks_why else RULES:
             if rule.applies(plain, nk=nk, visitor=visitor):
                 return rule.name
+        guidance = _guidance(plain, nk=nk, visitor=visitor)
+        if guidance is not None:
+            return guidance
         # "how do i escape" is listed, "how do people escape" must not match it: a phrasing
         # in the first person only matches questions in the first person.
         first = FIRST_PERSON.search(plain) is not None
         listed = [t for t in self._english if first or not FIRST_PERSON.search(t)]
         if process.extractOne(plain, listed, scorer=fuzz.ratio, score_cutoff=90):
             return "listed phrasing"
+        if self._model is not None and _in_scope_of_model(text, plain) and self._model(text):
+            return "like the at-risk examples"
         return None
 
     def _korean_reason(self, text: str) -> str | None:
-        if KO_ESCAPE.search(text) or KO_SELF.search(text):
+        if KO_SELF.search(text):
+            return "Korean: says they are in North Korea"
+        person = KO_PERSON.search(text) is not None
+        learning = KO_EDUCATIONAL.search(text) is not None and not person
+        escaping = KO_ESCAPE.search(text) or (KO_MOVE.search(text) and KO_CONTEXT.search(text))
+        if escaping and (person or not learning):
             return "Korean: escape words"
-        if KO_MOVE.search(text) and KO_CONTEXT.search(text):
-            return "Korean: leaving words"
+        if KO_REQUEST.search(text) and KO_OPERATIONAL.search(text) and not learning:
+            return "Korean: asks for practical help"
         squashed = re.sub(r"\s+", "", text)
         if process.extractOne(squashed, self._korean, scorer=fuzz.ratio, score_cutoff=80):
             return "listed phrasing"
         return None
+
+
+def _in_scope_of_model(text: str, plain: str) -> bool:
+    """Where the learned layer may speak: about leaving North Korea, and not as a visitor.
+
+    Examples teach it what at-risk messages look like, not what the rest of the world's
+    questions look like, so "how do i cross the street" must not reach it.
+    """
+    if HANGUL.search(text):
+        person = KO_PERSON.search(text) is not None
+        asks = KO_REQUEST.search(text) is not None or person
+        near = KO_OPERATIONAL.search(text) is not None or person
+        return asks and near and (person or not KO_EDUCATIONAL.search(text))
+    if VISITOR.search(plain):
+        return False
+    return any(p.search(plain) is not None for p in (NK_CONTEXT, SITUATION, _ESCAPE_CUES))
+
+
+def _guidance(plain: str, *, nk: bool, visitor: bool) -> str | None:
+    """Apply the second layer: a request for guidance on an operational subject."""
+    if visitor or not OPERATIONAL.search(plain):
+        return None
+    situation = SITUATION.search(plain) is not None
+    if situation and (nk or FIRST_PERSON.search(plain)):
+        return "describes being at risk"
+    if not nk and not NK_ESCAPE.search(plain):
+        return None
+    if GUIDANCE.search(plain) and (STRONG.search(plain) or not EDUCATIONAL.search(plain)):
+        return "asks for practical guidance"
+    return None
 
 
 def _normalize(text: str) -> str:

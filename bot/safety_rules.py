@@ -11,14 +11,23 @@ from dataclasses import dataclass
 
 __all__ = [
     "ALIASES",
+    "EDUCATIONAL",
     "FIRST_PERSON",
+    "GUIDANCE",
     "HANGUL",
     "KO_CONTEXT",
+    "KO_EDUCATIONAL",
     "KO_ESCAPE",
     "KO_MOVE",
+    "KO_OPERATIONAL",
+    "KO_PERSON",
+    "KO_REQUEST",
     "KO_SELF",
     "NK_CONTEXT",
+    "OPERATIONAL",
     "RULES",
+    "SITUATION",
+    "STRONG",
     "VISITOR",
     "VOCABULARY",
     "Rule",
@@ -33,7 +42,9 @@ VOCABULARY = frozenset(
     bribing border crossing cross crossed hide hiding korea korean guards police route
     family mother father brother sister parents want help passport papers documents forged
     china pyongyang river tumen yalu safest fastest cheapest please bride brides guard
-    guarded plan planning
+    guarded plan planning bribes bribed bribery briber soldier soldiers minders smuggle
+    smuggled wading shallow shallowest repatriate repatriated deported deport which embassy
+    consulate
     """.split()
 )
 ALIASES = {
@@ -52,11 +63,26 @@ ALIASES = {
     "halp": "help",
     "hw": "how",
     "nk": "north korea",
+    "nort": "north",
+    "noth": "north",
+    "norht": "north",
+    "dprk": "north korea",
+    "b4": "before",
+    "wich": "which",
+    "whr": "where",
+    "wat": "what",
+    "sum1": "someone",
+    "ppl": "people",
+    "1st": "first",
+    "hlp": "help",
+    "wana": "want to",
 }
 
 _NK = (
     r"(?:north korea\w*|dprk|pyongyang|the north|tumen|yalu|the border|the river|hyesan|"
-    r"sinuiju|musan|hoeryong|chongjin|hamhung|wonsan|kaesong|rason|nampo)"
+    r"sinuiju|musan|hoeryong|chongjin|hamhung|wonsan|kaesong|rason|nampo|ryanggang|"
+    r"(?:north |south )?hamgyong|chagang|(?:north |south )?pyongan|(?:north |south )?hwanghae|"
+    r"kangwon|n korea|the dmz|dmz)"
 )
 _FIRST = r"(?:i|we|me|us|myself)"
 _KIN = (
@@ -68,13 +94,15 @@ _MY_KIN = rf"(?:(?:my|our)(?: \w+)? {_KIN}|a friend(?: of (?:mine|ours))?)"
 _BRIDGE = (
     r"(?:want|wants|need|needs|have|has|plan|planning|planned|am|are|is|was|were|be|been|"
     r"going|will|would|should|shall|could|can|must|may|might|try|trying|tried|to|like|"
-    r"hope|hoping|decided|thinking|think|about|of|dream|ready|just|really|finally|still|"
+    r"hope|hoping|hopes|decided|thinking|think|about|of|dream|ready|just|really|finally|still|"
+    r"wanted|wanting|wished|wishes|wish|planned|plans|tried|tries|"
     r"also|do|does|did|safely|secretly|somehow|get|help|me|us|him|her|them|able|allowed|"
     r"for|ever|please|how|when|if|and|caught|not|never)"
 )
 _VERB = (
     r"(?:escap(?!ee)\w*|flee\w*|fled|defect(?!or|ion)\w*|leav(?!ers?\b)\w*|exit\w*|emigrat\w*|"
-    r"run away|ran away|"
+    r"run away|ran away|bolt\w*|slip away|get away|break away|make a run for it|"
+    r"come (?:to|over to) (?:china|south korea|seoul|the south)|"
     r"get (?:\w+ )?out|got out|break out|sneak \w*out|slip out|cross\w*|swim across|"
     r"make it (?:out|across)|rescue\w*|get (?:to|into) (?:china|south korea|seoul)|out\b|"
     r"(?:walk|run|swim)\w* (?:across|over)|swim\w* the river|(?:climb|jump)\w* (?:over|the fence)|"
@@ -86,7 +114,10 @@ _BARE = re.compile(
     r"my \w+|and|but|so|what|how|help|asap|too|already|from here|out of here|of here))*"
     r"(?: (?:without|if|because|before|when|unless|or|with)\b.*)?$"
 )
-VISITOR = re.compile(r"\b(?:touris\w*|tours?|visit\w*|vacation|holiday|trip|visas?|foreigners?)\b")
+VISITOR = re.compile(
+    r"\b(?:touris\w*|tours?|visit\w*(?! (?:my |his |her |our |their )?(?:relatives|family|"
+    r"parents|mother|father))|vacation|holiday|trip|visas?|foreigners?)\b"
+)
 FIRST_PERSON = re.compile(r"\b(?:i|me|my|we|us|our|myself)\b")
 NK_CONTEXT = re.compile(rf"\b{_NK}\b|defect|\b(?:into|to|across to) china\b")
 
@@ -145,7 +176,9 @@ RULES = (
         "says they are North Korean",
         r"\b(?:i|we) (?:am|are) (?:a |still |really |actually )*north koreans?\b|\b(?:i|we) "
         r"(?:am|are) (?:hiding|stuck|trapped|living illegally|undocumented) in china\b|"
-        r"\bnorth koreans? here\b|\bas an? north korean\b|\b(?:i|we) (?:am|are) from north korea",
+        r"\bnorth koreans? here\b|\bas an? north korean\b|\b(?:i|we) (?:am|are) from north korea|"
+        r"\b(?:i|we) (?:am|are) (?:an? )?north korean? (?:worker|citizen|soldier|student|defector|"
+        r"refugee|girl|boy|woman|man|person|labou?rer)s?\b|\b(?:my|our) minders?\b",
     ),
     _rule(
         "says they live in North Korea",
@@ -157,7 +190,9 @@ RULES = (
     _rule(
         "fears being caught or sent back",
         r"\b(?:if|when) (?:i|we) (?:get |am |are )?(?:caught|arrested|captured|sent back|"
-        r"repatriated)\b|\b(?:catch|caught|arrest|capture|send|sent|repatriate\w*) (?:me|us)\b",
+        r"repatriated|stopped|found|questioned|reported)\b|\b(?:catch\w*|caught|arrest\w*|capture\w*|"
+        r"send\w*|sent|repatriat\w*|deport\w*|return\w*|report\w*|hand\w* (?:me|us) over|stop\w*|"
+        r"find\w*|question\w*|turn\w* (?:me|us) in) (?:me|us)\b",
         visitor=True,
     ),
     _rule(
@@ -198,6 +233,46 @@ RULES = (
         r"\bout\b|to china|to south korea|\bover\b)",
     ),
     _rule(
+        "asks where along the border or river",
+        r"\b(?:which|what) (?:part|place|spot|section|point|stretch|bank|side)s? "
+        r"(?:of )?(?:\w+ ){0,3}"
+        r"(?:is|are|has|was)? ?(?:the )?(?:shallow\w*|narrow\w*|safe\w*|eas\w*|best|quiet\w*|"
+        r"unguarded|least)\b|\b(?:shallowest|narrowest|safest|easiest|best|quietest|darkest|"
+        r"least guarded) (?:\w+ ){0,2}(?:part|place|spot|section|point|stretch|time|night|hour|"
+        r"season|way)\b",
+        frame=rf"\b{_NK}\b|\b(?:river|border|fence|cross\w*|wad\w*|swim\w*|china)\b",
+        visitor=True,
+    ),
+    _rule(
+        "asks for practical steps for someone who wants to leave",
+        r"\b(?:step by step|first thing|practically|in practice|exactly how|what "
+        r"(?:should|would|could|can|must) (?:i|we|he|she|they|one|someone|a person) do"
+        r"(?! (?:to|for) (?:help|support|them|"
+        r"defectors|refugees|north koreans))|what would you (?:tell|say to|"
+        r"advise)|(?:how|where|when) should (?:i|we|he|she|they|one|someone)|who "
+        r"(?:should|would|could|"
+        r"can|do|does) (?:i |we |he |she |they |one |someone )?(?:contact|call|ask|talk to|go to|"
+        r"trust|pay|meet|reach|turn to))\b",
+        frame=rf"\b(?:escap\w*|flee\w*|fled|defect(?!or)\w*|leav\w*|get \w* ?out|getting \w* ?out|"
+        rf"cross\w*|run away|bolt\w*|hid\w*|smuggl\w*|broker\w*)\b.*|\b{_NK}\b.*\b(?:leav\w*|"
+        r"out|escap\w*|cross\w*|away)\b",
+        visitor=True,
+    ),
+    _rule(
+        "wants to leave, without saying who",
+        r"^(?:(?:really|just|so|urgently|badly) )?"
+        rf"(?:need|needs|want|wanna|have|gotta|got|going|trying|"
+        rf"plan\w*|hoping|hope) to (?:\w+ ){{0,2}}{_VERB}",
+        context=True,
+        visitor=True,
+    ),
+    _rule(
+        "asks to be told how",
+        r"\b(?:tell|show|teach|explain to|give) (?:me|us) (?:how|the way|a way|a plan|the steps)\b",
+        frame=rf"\b{_NK}\b|\b(?:escap\w*|flee\w*|defect\w*|bolt\w*|cross\w*|border|river)\b",
+        visitor=True,
+    ),
+    _rule(
         "asks which route to take",
         r"\b(?:which|what) (?:route|way|path|crossing) (?:should|do|can|could|would) "
         r"(?:i|we|you|one)\b",
@@ -218,8 +293,13 @@ RULES = (
         "asks how to avoid guards or police",
         r"\b(?:avoid|evade|dodge|get past|sneak past|slip past|outrun|fool|trick) (?:the )?"
         r"(?:\w+ )?(?:guards?|police|soldiers|patrols?|cameras|dogs|authorities|mines|"
-        r"landmines|informants|checkpoints?)\b",
-        frame=rf"\b(?:{_FIRST}|you|how to|where to|how can)\b",
+        r"landmines|informants|checkpoints?)\b|\b(?:avoid|escape|prevent|stop) (?:\w+ )?"
+        r"(?:getting |"
+        r"being )?(?:reported|caught|found|noticed|arrested|deported|sent back|spotted|stopped|"
+        r"repatriated|detected)\b|\bwhere (?:are )?(?:the |all the )?(?:mines?|landmines?|guards?|"
+        r"patrols?|cameras?|guard posts?|checkpoints?|soldiers)(?: are)?\b",
+        frame=rf"\b(?:{_FIRST}|you|how to|where to|how can|how (?:would|could|should|do|does) "
+        r"(?:they|he|she|one|someone|a person)|show me|tell me)\b",
     ),
     _rule(
         "asks how to reach or hire a broker",
@@ -232,7 +312,7 @@ RULES = (
         "asks about brokers for themselves",
         r"\b(?:broker|smuggler|trafficker|middleman)s?\b|\bhow much (?:is|for|does|would|will) "
         r"(?:a |the |one )?(?:broker|smuggler)",
-        frame=rf"\b(?:{_FIRST}|my|our|which|trust\w*|reliable|recommend|how much (?:is|for|does|"
+        frame=rf"\b(?:{_FIRST}|{_MY_KIN}|which|trust\w*|reliable|recommend|how much (?:is|for|does|"
         r"would|will))\b",
     ),
     _rule(
@@ -249,9 +329,16 @@ RULES = (
     ),
     _rule(
         "compares routes through other countries",
-        r"\b(?:through|via) (?:china |the )?(?:mongolia|laos|thailand|vietnam|cambodia|myanmar|"
-        r"burma|russia)\b",
+        r"\b(?:through|via|across|to) (?:china (?:to |and )?|the )?"
+        r"(?:mongolia|laos|thailand|vietnam|"
+        r"cambodia|myanmar|burma|russia)\b",
         frame=rf"\b(?:{_FIRST}|you|should|safer|safest|better|best|which|easier)\b",
+    ),
+    _rule(
+        "asks about paying off guards",
+        r"\bpay\w* (?:\w+ )?off\b|\bpay\w* (?:to )?(?:the |a |an )?(?:\w+ )?(?:guards?|soldiers?|"
+        r"officials?|police\w*|officers?|cops?)\b",
+        frame=rf"\b(?:{_FIRST}|you|my|how|how much|where|who|whom|which|should)\b",
     ),
     _rule(
         "asks about bribes",
@@ -266,7 +353,8 @@ RULES = (
     _rule(
         "asks about hiding",
         r"\b(?:hide|hiding|hideout|safe ?house|lie low|stay hidden)\b",
-        frame=rf"\b(?:{_FIRST}|my|you|how to|where to|where can|where should|how can|how long)\b",
+        frame=rf"\b(?:{_FIRST}|my|you|how to|where to|where can|where should|how can|how long|how "
+        r"(?:would|could|should|do|does|did|can) (?:they|he|she|one|someone|a person|people))\b",
     ),
     _rule(
         "asks about fake papers",
@@ -288,18 +376,110 @@ RULES = (
     ),
 )
 
+# --- The second layer: a request for guidance about an operational subject ------------------
+# Whatever the wording, "how / where / which / who / walk me through ..." (GUIDANCE) about
+# crossing, guards, brokers, papers, hiding, money or routes (OPERATIONAL), in a North Korea
+# or escape context, asks for help doing it, unless the question is framed as finding out
+# how things are (EDUCATIONAL) and no one in particular is in the picture (SITUATION).
+# Who the guidance is for: the asker or a particular person, not people in general
+# ("how do people / you / defectors get out" asks how things are).
+_WHO = r"(?:i|we|he|she|my \w+|our \w+|him|her)"
+GUIDANCE = re.compile(
+    rf"\bhow (?:can|could|should|would|might|do|does|to) {_WHO}\b|\bhow should (?:they|someone|"
+    r"one|you)\b|\bwhat (?:should|can|could|must|would) (?:i|we|he|she|they|"
+    r"someone|one|my \w+)\b|\b(?:exact|specific|practical) (?:steps|instructions|details)\b|"
+    r"\bsteps? (?:to|should|for)\b|\bstep by step\b|\bwalk (?:me|us|him|her) through\b|\bwhere "
+    rf"(?:should|can|could|do|does|would) {_WHO}\b|\bwhere (?:should|to|is it|it is|its|along)\b|"
+    r"\bwhere (?:is|are) (?:the )?"
+    r"(?:\w+ )?(?:lowest|safest|shallowest|weakest|narrowest|thinnest|best)\b|\bwhich (?:\w+ )?"
+    r"(?:embassy|embassies|consulate|route|road|way|broker|smuggler|crossing|post|side|part|"
+    r"place|city|country|season|month)\b|\bwhen (?:should|is the best|is it safe|to)\b|\bis it "
+    r"(?:safer|safe|better|easier|best)\b|\bwho (?:should|can|could|do|would|to) (?:i |we |he |she "
+    r"|they )?(?:contact|call|ask|pay|trust|go to|talk to|reach|send)\b|\b(?:i|we) (?:need|want) "
+    r"(?:to know|the|a|someone|somebody|help|sum1|\w+ to take)\b|\bneed (?:to know|someone|"
+    r"somebody|sum1)\b|\b(?:tell|show|teach|give|list) (?:me|us|him|her)\b|\bhelp (?:me|us|him|"
+    r"her|my)\b|\bhlp\b|\bany (?:tips|advice)\b|\b(?:can|could) you (?:list|tell|give|help|"
+    r"recommend)\b|\bhow much (?:will|would|should|do|to) (?:i|we|it|pay)\b|\bpay how much\b|"
+    r"\bwhat (?:should|do|can) (?:i|we|they|he|she) (?:say|tell|bring|take|carry|pay)\b|\bhow "
+    r"(?:can|do) (?:you|i|we) (?:stop|avoid|keep)\b|\bwhat should\b"
+)
+OPERATIONAL = re.compile(
+    r"\b(?:cross\w*|across|river|frozen|ice|fences?|wire|climb\w*|mines|landmines?|dogs?|smell\w*|"
+    r"patrol\w*|guards?|cameras?|posts?|checkpoints?|broker\w*|smuggl\w*|middle ?m[ae]n|contact "
+    r"person|money|dollars?|yuan|cash|pay\w*|brib\w*|embass\w*|consulate\w*|passports?|papers|"
+    r"ids?|documents|visas?|hid\w*|hiding|dormitory|get away|run away|escap\w*|defect(?!or)\w*|"
+    r"flee\w*|get (?:\w+ ){0,2}out|take (?:\w+ )?across|reach (?:south korea|seoul)|to seoul|"
+    r"to south "
+    r"korea|laos|thailand|bangkok|bkk|vietnam|mongolia|sent back|send \w+ back|picked up|caught|"
+    r"police|routes?|locations?|report\w* (?:me|us|him|her)|missing|run|workers?)\b"
+)
+# A first-person need that overrides an educational framing ("are there mines ...? i need
+# to know where it is safe to step").
+STRONG = re.compile(
+    r"\b(?:i|we) need\b|\bneed to know\b|\bwalk (?:me|us) through\b|\bwhat (?:\w+ )?should "
+    r"(?:i|we)\b|"
+    r"\bhow (?:do|can|should|could) (?:i|we)\b|\bhelp (?:me|us)\b|\b(?:tell|show) (?:me|us) "
+    r"(?:how|where|which|when|who)\b"
+)
+EDUCATIONAL = re.compile(
+    r"^(?:(?:so|ok|okay|hi|hey|quick question|question|q)[:,]? )?(?:why|what happens|what happened|"
+    r"what (?:is|are|was|were|does|do|did) (?:the|a|an|it|they|defectors|brokers|people|north)|"
+    r"is it true|are there|was there|how do (?:people|defectors|north koreans|they|most)|how did|"
+    r"how does|how often|how many|how much does|how long|do (?:people|guards|defectors|north "
+    r"koreans|they|brokers|most)|does|did|who (?:is|was|are|were)|when did|has|have|can "
+    r"(?:people|north koreans|defectors)|could (?:people|north koreans))\b|\b(?:in general|"
+    r"usually|historically|typically|statistic\w*|stats|figures|per year|each year|essay|class|"
+    r"homework|school project|research paper|thesis|assignment|lesson)\b"
+)
+SITUATION = re.compile(
+    r"\b(?:i|we) (?:already )?(?:crossed|escaped|fled|got out|left|ran)\b|\b(?:i|we) (?:am|are) "
+    r"(?:now |currently |still )?(?:in|at|near) (?:a |the )?(?:\w+ ){0,2}(?:village|town|city|"
+    r"border|china|russia|shenyang|yanji|dandong|harbin|beijing|factory|dormitory|camp)\b|\bbought "
+    r"me\b|\bkeeps? my (?:passport|papers|id)\b|\bleav\w* soon\b|\b(?:i|we) work (?:at|in|for)\b.*"
+    r"\b(?:china|russia|dandong|shenyang|siberia|factory|logging|site)\b|\b(?:i|we|she|he|my \w+) "
+    r"(?:is|am|are) (?:a |an )?(?:north korean?|nk) workers?\b"
+)
+
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # Korean: the bot answers in English, so a Korean message about leaving is most likely from
 # someone it concerns. Escape words (defect, escape, border, broker, bribe, asylum, fake
 # papers, the border rivers, "I am in North Korea") count on their own; words for leaving,
 # crossing or hiding count with a place or a relative; "I" with 북한 (North Korea) counts.
 KO_ESCAPE = re.compile(
-    r"탈북|탈출|도망|브로커|뇌물|밀입국|망명|살려\s*주|국경|두만강|압록강|위조|가짜\s*(?:여권|서류|신분증)"
+    r"탈출|도망|브로커|뇌물|밀입국|망명|살려\s*주|국경|두만강|압록강|위조|가짜\s*(?:여권|서류|신분증)"
     r"|강\s*을?\s*건너|북한에\s*(?:있|살)|(?:중국|한국|남한|남쪽)\s*으?로\s*(?:가|갈|넘어)"
+    r"|북송|송환|(?:가짜|위조|거짓)\s*(?:\S+\s*){0,2}(?:여권|서류|신분증|증명서|비자)"
+    r"|(?:여권|서류|신분증|증명서)\S*\s*(?:\S+\s*)?(?:가짜|위조)"
 )
 KO_MOVE = re.compile(
     r"떠나|떠날|떠났|나가|나갈|나오|나올|빠져나|벗어나|벗어날|넘어|건너|숨|데리고|데려|가고\s*싶|갈\s*수"
+    r"|빼내|빼낼|빼와|구출|구해"
     r"|가는\s*(?:길|방법)"
 )
 KO_CONTEXT = re.compile(r"북한|조선|이\s*나라|여기|중국|한국|남한|가족|엄마|아빠|부모")
 KO_SELF = re.compile(r"(?:저는?|제가|나는?|내가|우리는?|저희는?)\s*(?:\S+\s*)?북한")
+
+# Korean, second layer: a request (tell me, how should, where to, help) about leaving,
+# crossing, hiding, papers, brokers or money, by or for someone in particular; questions
+# framed as wanting to know how things are (why, usually, is it true, what does it mean)
+# stay factual unless the person or a relative is in the picture.
+KO_REQUEST = re.compile(
+    r"알려\s*주|알려줘|가르쳐|어떻게\s*해야|어떻게\s*하면|어케|어떡|어찌|어디로|어디서|어디가|아세요"
+    r"|알아야|방법\s*(?:좀|을|이)?"
+    r"|도와\s*주|도와줘|살려|할까요|해야\s*(?:돼|되|해|할)|하려면|아시는\s*분|번호|연락"
+)
+KO_OPERATIONAL = re.compile(
+    r"건너|넘는|넘어|국경|강|지뢰|철조망|브로커|연락책|영사관|대사관|여권|신분증|숨|잡히|걸리|북송|송환"
+    r"|돈|모셔|데려|빼내|경로|가는\s*길|라오스|태국|몽골|한국으로|남쪽으로|탈북|탈출|도망|경찰|공안"
+    r"|연길|연변|심양|단동|장백|도문|훈춘|무산|혜산|신의주|안전|출발"
+)
+KO_EDUCATIONAL = re.compile(
+    r"왜|보통|사실인가|사실이에요|뜻|의미|역사|궁금|되나요|됐나요|했나요|많나요|있나요|수업|숙제|기사"
+)
+# The asker or a relative: pronouns with their particles (a bare 나 or 저 is also the start
+# of 나라 "country" or 저기 "there"), kin words, and the asker's own plans.
+KO_PERSON = re.compile(
+    r"저는|제가|저도|저희|나는|내가|나도|우리\s*(?:오빠|언니|형|누나|동생|엄마|아빠|가족|아들|딸)|동생|오빠"
+    r"|언니|형이|누나|아빠|엄마|어머니|아버지|남편|아내|아들|딸|친구|할머니|할아버지|가족이"
+    r"|할려구|할려고|하려고\s*(?:하|해)|할\s*거라|할\s*거예요|예정|다음\s*주|내일|오늘\s*밤|지금"
+)

@@ -7,6 +7,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
@@ -14,11 +15,13 @@ from bot import messages
 from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from bot.matcher import Candidate, HybridMatcher, Matcher
 from bot.models import SAFETY_ID, Entry, KnowledgeBase, Source, Topic
-from bot.qlog import QuestionLog
 from bot.reply import Outcome, Reply, Suggestion, TopicReply, citation_of
 from bot.safety import SafetyCheck
 from bot.scope import matchable, refusal_note, screen
 from bot.text import MAX_QUESTION_CHARS, STOPWORDS, clean_input, mostly_non_latin, words
+
+if TYPE_CHECKING:  # the log is handed in by the composition root
+    from bot.storage import QuestionLog
 
 __all__ = ["FaqService", "Snapshot", "Thresholds", "decide"]
 
@@ -54,7 +57,11 @@ class Snapshot:
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Snapshot:
         """Index a knowledge base (CPU-bound: run it off the event loop)."""
-        safety = SafetyCheck(kb.safety.triggers) if kb.safety is not None else None
+        safety = None
+        if kb.safety is not None:
+            safe = [*kb.safety.not_triggers, *(p for e in kb.entries for p in e.phrasings)]
+            safe += [p for group in kb.out_of_scope for p in group.phrasings]
+            safety = SafetyCheck(kb.safety.triggers, learned_from=safe)
         return cls(kb, HybridMatcher(matchable(kb)), safety)
 
 

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.conversation.limits import RatePolicy
-from bot.state import Budget
+from faqbot_knowledge import shipped_faq
 
-__all__ = ["DEFAULT_KNOWLEDGE", "Settings"]
+__all__ = ["Settings", "default_knowledge"]
 
-# The FAQ that ships with the project, used when FAQBOT_KNOWLEDGE is not set.
-DEFAULT_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge" / "faq.yaml"
+
+def default_knowledge() -> Path:
+    """Where the FAQ is when neither `--knowledge` nor FAQBOT_KNOWLEDGE says.
+
+    A `knowledge/` folder in the working directory (its `faq.yaml`, or else its `*.yaml`
+    files merged) comes first, so a community's own FAQ next to its `.env` is found; then
+    the FAQ installed with the package.
+    """
+    local = Path("knowledge")
+    if (local / "faq.yaml").is_file():
+        return (local / "faq.yaml").resolve()
+    if local.is_dir() and any(local.glob("*.yaml")):
+        return local.resolve()
+    return Path(shipped_faq())
 
 
 class Settings(BaseSettings):
@@ -28,13 +39,13 @@ class Settings(BaseSettings):
         env_ignore_empty=True,  # `FAQBOT_X=` left empty in .env means "not set"
     )
 
-    knowledge: Path = Field(default=DEFAULT_KNOWLEDGE, description="FAQ file or folder.")
+    knowledge: Path = Field(default_factory=default_knowledge, description="FAQ file or folder.")
     max_file_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_question_chars: int = Field(default=500, ge=20, le=4000)
     answer_threshold: float = Field(default=0.48, ge=0.0, le=1.0)
     suggest_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
     answer_margin: float = Field(default=0.01, ge=0.0, le=1.0)
-    log_level: str = Field(default="WARNING")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "WARNING"
     # Let the platform libraries log whole updates at debug level (they hold ids and text).
     log_payloads: bool = False
     # Storage (bot.storage): where the question log, votes and shared limits live.
@@ -66,14 +77,22 @@ class Settings(BaseSettings):
     group_interval_seconds: float = Field(default=3.0, gt=0)
     reload_interval_seconds: float = Field(default=30.0, gt=0)
 
-    def rate_policy(self) -> RatePolicy:
-        """Return the rate-limit budgets these settings describe."""
-        return RatePolicy(
-            questions=Budget(self.question_burst, 1 / self.question_interval_seconds),
-            clicks=Budget(self.click_burst, 1 / self.click_interval_seconds),
-            group=Budget(self.group_burst, 1 / self.group_interval_seconds),
-            reload=Budget(1, 1 / self.reload_interval_seconds),
-        )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("suggest_threshold")
+    @classmethod
+    def _below_the_answer_threshold(cls, value: float, info: ValidationInfo) -> float:
+        answer = info.data.get("answer_threshold")
+        if answer is not None and value > answer:
+            raise ValueError(
+                f"must not be above FAQBOT_ANSWER_THRESHOLD ({answer}): nothing between the "
+                "two could ever be answered"
+            )
+        return value
 
     @field_validator("data_dir", "database_url", "hash_secret", "log_path", mode="before")
     @classmethod

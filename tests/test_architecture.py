@@ -59,3 +59,18 @@ def test_core_imports_no_platform_sdk_at_run_time() -> None:
         check=True,
     )
     assert done.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    "module", ["bot.service", "bot.settings", "bot.conversation", "bot.storage", "bot.report"]
+)
+def test_each_entry_module_imports_first_without_a_cycle(module: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr

@@ -54,7 +54,7 @@ def test_bad_setting_is_one_clear_error(
     monkeypatch.setenv("FAQBOT_ANSWER_THRESHOLD", "lots")
     assert main(["topics"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("faqbot: error:") and "answer_threshold" in err and err.count("\n") == 1
+    assert err.startswith("faqbot: error: FAQBOT_ANSWER_THRESHOLD=lots:") and err.count("\n") == 1
 
 
 def test_usage_error_exits_2() -> None:

@@ -11,8 +11,8 @@ import pytest
 from adapters.console import ConsoleChat
 from bot import messages
 from bot.conversation import Conversation
-from bot.qlog import QuestionLog
 from bot.service import FaqService
+from bot.storage import QuestionLog
 from tests.conftest import ROOT
 
 

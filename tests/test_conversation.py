@@ -21,9 +21,9 @@ from bot.conversation import (
     ShowTopics,
     Silence,
 )
-from bot.qlog import QuestionLog
 from bot.reply import Outcome
 from bot.service import FaqService
+from bot.storage import QuestionLog
 from tests.conftest import FAQ, MINIMAL
 
 DM = Asker("telegram", user_id="1", chat_id="1", private=True)

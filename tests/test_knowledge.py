@@ -13,9 +13,9 @@ from bot.contract import reply_to_json
 from bot.conversation import Asker, Conversation
 from bot.loader import load_knowledge
 from bot.models import SAFETY_ID
-from bot.qlog import QuestionLog
 from bot.reply import Outcome
 from bot.service import FaqService, Thresholds
+from bot.storage import QuestionLog
 from tests.conftest import FAQ, ROOT
 
 KB = load_knowledge(FAQ)

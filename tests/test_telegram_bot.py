@@ -18,8 +18,8 @@ from adapters.telegram_bot import TelegramBot
 from adapters.telegram_render import split_html
 from bot import messages
 from bot.conversation import Conversation, Moderators
-from bot.qlog import QuestionLog
 from bot.service import FaqService
+from bot.storage import QuestionLog
 from tests.conftest import MINIMAL
 from tests.fake_telegram import BOT_USER, USER, FakeBotApi
 

@@ -1,0 +1,81 @@
+"""The safety check's third layer: a small classifier learned from the FAQ's own examples.
+
+The rules in `bot.safety_rules` are transparent but only catch the wordings someone thought
+of. This layer learns from examples instead: the safety block's `triggers` (messages that
+must get the safety reply) against its `not_triggers` (questions that must keep their
+factual answers) and every phrasing of the FAQ's entries and out-of-scope groups. Moderators
+teach it by adding examples to the FAQ file; it is retrained whenever the FAQ is loaded.
+
+Character n-grams carry it across misspellings and Korean; word pairs carry phrasing.
+`C` and `THRESHOLD` were chosen by leave-one-writer-out cross-validation on three
+independently written probe sets (see docs/benchmarks.md), never on the held-out fourth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline, make_union
+
+__all__ = ["THRESHOLD", "C", "SafetyModel"]
+
+C = 10.0
+THRESHOLD = 0.55
+
+
+class SafetyModel:
+    """A logistic regression over TF-IDF character and word n-grams."""
+
+    def __init__(
+        self,
+        at_risk: Sequence[str],
+        safe: Sequence[str],
+        normalize: Callable[[str], str],
+    ) -> None:
+        """Train on examples (CPU-bound, about a second: build it off the event loop).
+
+        Args:
+            at_risk: Messages that must get the safety reply.
+            safe: Messages that must not.
+            normalize: The safety check's normalisation (typos, txt-speak) of a message.
+        """
+        self._normalize = normalize
+        self._pipeline = _train(tuple(at_risk), tuple(safe), normalize)
+
+    def probability(self, text: str) -> float:
+        """How likely the message is to need the safety reply, in [0, 1]."""
+        if self._pipeline is None:
+            return 0.0
+        features = _features(text, self._normalize)
+        return float(self._pipeline.predict_proba([features])[0, 1])
+
+    def __call__(self, text: str) -> bool:
+        """Whether the message needs the safety reply by this layer's threshold."""
+        return self.probability(text) >= THRESHOLD
+
+
+def _features(text: str, normalize: Callable[[str], str]) -> str:
+    # The repaired words and the text as typed: both carry signal.
+    return f"{normalize(text)} {text.casefold()}"
+
+
+@lru_cache(maxsize=4)
+def _train(
+    at_risk: tuple[str, ...], safe: tuple[str, ...], normalize: Callable[[str], str]
+) -> Pipeline | None:
+    """Fit the pipeline; cached, so reloading an unchanged FAQ costs nothing."""
+    if not at_risk or not safe:
+        return None
+    features = make_union(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+    )
+    pipeline = make_pipeline(
+        features, LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
+    )
+    texts = [_features(t, normalize) for t in (*at_risk, *safe)]
+    pipeline.fit(texts, [1] * len(at_risk) + [0] * len(safe))
+    return pipeline
