@@ -24,6 +24,7 @@ from adapters.discord_render import (
 )
 from adapters.discord_retry import install_retries
 from adapters.gateway_state import ShardStates
+from adapters.lifecycle import Lifecycle
 from adapters.platform_settings import DiscordSettings
 from bot import messages
 from bot.conversation import (
@@ -57,7 +58,7 @@ _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 _EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
 
 
-class DiscordBot:
+class DiscordBot(Lifecycle):
     """Wires the conversation layer into a discord.py client with an app-command tree."""
 
     def __init__(self, conversation: Conversation, settings: DiscordSettings) -> None:

@@ -8,19 +8,20 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.errors import FaqBotError
+from bot.settings_errors import SettingsProblem
 
 __all__ = ["DiscordSettings", "PlatformSettingError", "TelegramSettings", "configured_secrets"]
 
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-class PlatformSettingError(FaqBotError):
+class PlatformSettingError(SettingsProblem):
     """A platform setting is invalid; the message is one line naming the variable.
 
     Raised from validators on purpose instead of `ValueError`: pydantic lets it through
-    unwrapped, so the command line shows this line rather than a validation report.
-    Messages never repeat a token or secret.
+    unwrapped, so however the settings are read the message is this line (which also
+    says how the setting relates to others) rather than a validation report. Messages
+    never repeat a token or secret.
     """
 
 

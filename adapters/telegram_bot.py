@@ -37,6 +37,7 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.lifecycle import Lifecycle
 from adapters.platform_settings import TelegramSettings
 from adapters.telegram_ledger import DONE_SECONDS, UpdateLedger
 from adapters.telegram_render import (
@@ -85,7 +86,7 @@ _UPDATE_TYPES = list(Update.ALL_TYPES)
 _PLATFORM = "telegram"
 
 
-class TelegramBot:
+class TelegramBot(Lifecycle):
     """Wires the conversation layer into a python-telegram-bot Application."""
 
     def __init__(self, conversation: Conversation, settings: TelegramSettings) -> None:

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.sections import write_section
+from bench.markers import replace_section
 from tests.fake_discord import USER, FakeDiscord
 from tests.fake_telegram import FakeBotApi
 from tests.postgres import PostgresCluster
 from tests.replicas import ROOT, Replica, free_port, replica_env
 
-SECTION = "replicas"
+START, END = "<!-- replicas:start -->", "<!-- replicas:end -->"
 TG_TOKEN = "777:bench-replicas-token"
 DC_TOKEN = "bench-replicas-discord"
 SECRET = "bench-replicas-secret"
@@ -330,7 +330,7 @@ def main() -> None:
     rows = asyncio.run(run_all(args.telegram, args.discord, args.rate, configs))
     report = render(rows, time.monotonic() - started, args.telegram, args.discord, args.rate)
     print(report)
-    write_section(args.out, SECTION, report)
+    replace_section(args.out, START, END, f"{START}\n{report}\n{END}")
 
 
 if __name__ == "__main__":

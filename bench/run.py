@@ -22,7 +22,7 @@ from typing import Protocol
 
 from bench.baselines import BM25Baseline, FuzzBaseline
 from bench.datasets import ROOT, Dataset, clinc150, covidfaq, ours, stackfaq
-from bench.sections import kept_sections
+from bench.markers import kept_sections
 from bot.matcher import Candidate, HybridMatcher
 from bot.reply import Outcome
 from bot.service import Thresholds, decide

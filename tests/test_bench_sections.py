@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sections import kept_sections, write_section
+from bench.markers import kept_sections, replace_section
+
+
+def section(name: str, body: str) -> tuple[str, str, str]:
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    return start, end, f"{start}\n{body}\n{end}"
 
 
 def test_a_section_is_replaced_in_place_and_others_survive_a_full_rewrite(
@@ -12,9 +17,9 @@ def test_a_section_is_replaced_in_place_and_others_survive_a_full_rewrite(
 ) -> None:
     out = tmp_path / "benchmarks.md"
     out.write_text("# Matcher\n\nold matcher table\n", encoding="utf-8")
-    write_section(out, "replicas", "replicas v1")
-    write_section(out, "resilience", "resilience v1")
-    write_section(out, "replicas", "replicas v2")  # replaced where it is, not appended
+    replace_section(out, *section("replicas", "replicas v1"))
+    replace_section(out, *section("resilience", "resilience v1"))
+    replace_section(out, *section("replicas", "replicas v2"))  # in place, not appended
     text = out.read_text(encoding="utf-8")
     assert text.count("<!-- replicas:start -->") == 1 and "replicas v1" not in text
     assert text.index("replicas v2") < text.index("resilience v1")
