@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+# Any marked section: `<!-- NAME:start -->` ... `<!-- NAME:end -->`.
+_SECTION = re.compile(r"<!-- (?P<name>[\w-]+):start -->.*?<!-- (?P=name):end -->", re.DOTALL)
 
 
 def replace_section(out: Path, start: str, end: str, report: str) -> None:
@@ -14,3 +18,17 @@ def replace_section(out: Path, start: str, end: str, report: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + report + "\n"
     out.write_text(text, encoding="utf-8")
+
+
+def kept_sections(old: str, new: str) -> str:
+    """Return `new` (a whole file's text) with every marked section of `old` it lacks.
+
+    For a generator that writes the whole file (`bench.run`): the sections other
+    generators own stay as they are.
+    """
+    missing = [
+        m.group(0) for m in _SECTION.finditer(old) if f"<!-- {m.group('name')}:start -->" not in new
+    ]
+    if not missing:
+        return new
+    return new.rstrip() + "\n\n" + "\n\n".join(missing) + "\n"

@@ -77,7 +77,6 @@ class Settings(BaseSettings):
     group_interval_seconds: float = Field(default=3.0, gt=0)
     reload_interval_seconds: float = Field(default=30.0, gt=0)
 
-
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_any_case(cls, value: Any) -> Any:

@@ -66,7 +66,7 @@ class Conversation:
         """
         self.service = service
         self.moderators = moderators or Moderators()
-        self.state = state or MemoryState()
+        self.state = state if state is not None else MemoryState()  # an empty one is falsy
         self.hash = hasher or Hasher()
         self.limiter = Limiter(policy or RatePolicy(), self.state, self.hash)
         self.clock = clock
