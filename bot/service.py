@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from bot import messages
+from bot.guard import uncovered_keys
 from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from bot.matcher import Candidate, HybridMatcher, Matcher
 from bot.models import SAFETY_ID, Entry, KnowledgeBase, Source, Topic
@@ -187,7 +188,11 @@ class FaqService:
         if outcome is Outcome.ANSWER:
             entry = snapshot.kb.entry(chosen[0].entry_id)
             assert entry is not None
-            return _answer(snapshot.kb, entry, query, chosen[0].score)
+            if not uncovered_keys(query, snapshot.kb, entry):
+                return _answer(snapshot.kb, entry, query, chosen[0].score)
+            # It names a place or person the entry never speaks of: offer, do not answer.
+            chosen = [c for c in ranked[:3] if c.score >= self.thresholds.suggest]
+            outcome = Outcome.SUGGEST
         score = ranked[0].score if ranked else 0.0
         if outcome is Outcome.SUGGEST:
             offered = tuple(_suggestion(snapshot.kb, c) for c in chosen)
