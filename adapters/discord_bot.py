@@ -9,6 +9,7 @@ import re
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -24,6 +25,8 @@ from adapters.discord_render import (
     topics_view,
 )
 from adapters.discord_retry import install_retries
+from adapters.gateway_state import ShardStates
+from adapters.lifecycle import Lifecycle
 from adapters.platform_settings import DiscordSettings
 from bot import messages
 from bot.conversation import (
@@ -55,10 +58,13 @@ discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
 # User, role and channel mentions and @everyone/@here are markup, not part of the question.
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+# What a failed request raises once its retries are spent (aiohttp's errors are not
+# DiscordExceptions: a dropped connection would otherwise escape every handler).
+_FAILURES = (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError)
 _EVERYWHERE = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
 
 
-class DiscordBot:
+class DiscordBot(Lifecycle):
     """Wires the conversation layer into a discord.py client with an app-command tree."""
 
     def __init__(self, conversation: Conversation, settings: DiscordSettings) -> None:
@@ -75,9 +81,13 @@ class DiscordBot:
         intents = discord.Intents.default()
         intents.message_content = False
         cls = _ShardedClient if settings.shard_count else _Client
-        extra: dict[str, Any] = (
-            {"shard_count": settings.shard_count} if settings.shard_count else {}
-        )
+        extra: dict[str, Any] = {}
+        if settings.shard_count:
+            # With shard ids, several processes split the gateway: each connects its own.
+            extra["shard_count"] = settings.shard_count
+            if settings.shard_ids is not None:
+                extra["shard_ids"] = list(settings.shard_ids)
+        self.gateway = ShardStates(_PLATFORM, settings.shards)
         self.client: discord.Client = cls(
             self, intents=intents, allowed_mentions=_NO_PINGS, **extra
         )
@@ -100,19 +110,29 @@ class DiscordBot:
         except BaseException:
             await self.client.close()
             raise
+        # Readiness follows the gateway from here on (READY, RESUMED, disconnects).
+        self.gateway.connecting()
         self._task = asyncio.create_task(self.client.connect(reconnect=True))
         self._task.add_done_callback(_log_end)
 
     async def stop(self) -> None:
         """Close the connection; discord.py finishes and cancels its own work."""
+        self.gateway.close()
         await self.client.close()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
 
     async def setup_hook(self) -> None:
-        """Register persistent buttons and sync the commands (never in on_ready)."""
+        """Register persistent buttons and sync the commands (never in on_ready).
+
+        When several processes split the gateway, only the one holding shard 0 syncs:
+        the commands are the same for all of them, and one bulk overwrite is enough.
+        """
         self.client.add_dynamic_items(ActionButton)
+        if not self.settings.syncs_commands:
+            log.info("discord: commands are synced by the process holding shard 0")
+            return
         if self.settings.guild_id:
             guild = discord.Object(id=self.settings.guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -233,10 +253,10 @@ class DiscordBot:
         result = await self.conversation.ask(who, question)
         try:
             await self._reply(message, result)
-        except discord.DiscordException as exc:  # retries are spent: one line, then apologise
+        except _FAILURES as exc:  # retries are spent: one line, then apologise
             log.error("discord: could not answer a message: %s", type(exc).__name__)
             log.debug("discord: reply failure", exc_info=True)
-            with contextlib.suppress(discord.DiscordException):
+            with contextlib.suppress(*_FAILURES):
                 await message.reply(messages.ERROR, allowed_mentions=_NO_PINGS)
 
     async def on_button(self, interaction: discord.Interaction, item: ActionButton) -> None:
@@ -400,9 +420,36 @@ class _Client(discord.Client):
         log.error("discord: error in %s", event_method)
         log.debug("discord: event failure", exc_info=True)
 
+    # Gateway connection state, for readiness (one connection: shard 0).
+    async def on_connect(self) -> None:
+        self.bot.gateway.up(0)
+
+    async def on_resumed(self) -> None:
+        self.bot.gateway.up(0)
+
+    async def on_disconnect(self) -> None:
+        self.bot.gateway.down(0)
+
 
 class _ShardedClient(_Client, discord.AutoShardedClient):
-    pass
+    # The shard events say which shard; the unsharded ones fire too and are ignored.
+    async def on_connect(self) -> None:
+        return None
+
+    async def on_resumed(self) -> None:
+        return None
+
+    async def on_disconnect(self) -> None:
+        return None
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self.bot.gateway.up(shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self.bot.gateway.up(shard_id)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self.bot.gateway.down(shard_id)
 
 
 def _asker(interaction: discord.Interaction) -> Asker:

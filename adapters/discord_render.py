@@ -91,14 +91,8 @@ def safe_url(url: str) -> str:
 def citation_line(number: int, c: Citation) -> str:
     """One numbered citation: title (a link when there is a url), author, date, section."""
     title = md(c.title)
-    parts = [f"[{title}]({safe_url(c.url)})" if c.url else f"*{title}*"]
-    if c.author:
-        parts.append(md(c.author))
-    if c.published:
-        parts.append(c.published.isoformat())
-    if c.section:
-        parts.append(md(c.section_label or ""))
-    return f"{number}. " + ", ".join(parts)
+    linked = f"[{title}]({safe_url(c.url)})" if c.url else f"*{title}*"
+    return f"{number}. " + ", ".join([linked, *(md(d) for d in c.details)])
 
 
 def reply_embed(reply: Reply) -> discord.Embed:

@@ -378,6 +378,7 @@ async def check_discord(
         )
         return findings
     findings += _intent_findings(int(application.get("flags") or 0), expected.intents)
+    findings += await _shard_findings(client, base, headers, settings)
     findings += await _command_findings(
         client, base, headers, str(application.get("id")), settings, expected.commands
     )
@@ -403,6 +404,38 @@ def _intent_findings(flags: int, wanted: frozenset[str]) -> list[Finding]:
         needed = ", ".join(PRIVILEGED_INTENTS[n][0] for n in sorted(wanted)) or "none needed"
         findings.append(Finding("ok", "discord", f"privileged intents: {needed}"))
     return findings
+
+
+async def _shard_findings(
+    client: httpx.AsyncClient, base: str, headers: dict[str, str], settings: DiscordSettings
+) -> list[Finding]:
+    """Compare the configured shard count with the one Discord recommends (GET /gateway/bot)."""
+    try:
+        response = await client.get(f"{base}/gateway/bot", headers=headers)
+        recommended = int(response.json().get("shards") or 1)
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return [Finding("warn", "discord", "shard count not checked (no answer from /gateway/bot)")]
+    count = settings.shard_count or 1
+    mine = ",".join(map(str, settings.shards))
+    if count < recommended:
+        return [
+            Finding(
+                "warn",
+                "discord",
+                f"Discord recommends {recommended} shards for this bot; it is set up for {count}",
+                f"set DISCORD_SHARD_COUNT={recommended} on every replica and split the shards "
+                "with DISCORD_SHARD_IDS (Discord refuses a shard with more than 2,500 servers)",
+            )
+        ]
+    where = f"shards {mine} of {count}" if count > 1 else "unsharded"
+    sync = "syncs" if settings.syncs_commands else "does not sync (the one holding shard 0 does)"
+    return [
+        Finding(
+            "ok",
+            "discord",
+            f"gateway: {where} (Discord recommends {recommended}); this process {sync} commands",
+        )
+    ]
 
 
 async def _command_findings(
@@ -457,7 +490,8 @@ async def _command_findings(
                 "warn",
                 "discord",
                 f"slash commands ({where}) out of date: " + "; ".join(p for p in parts if p),
-                "restart faqbot run: it syncs the commands at start",
+                "restart faqbot run (with DISCORD_SHARD_IDS: the process holding shard 0): "
+                "it syncs the commands at start",
             )
         )
     else:

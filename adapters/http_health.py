@@ -197,13 +197,19 @@ class TrackedAdapter:
         metrics.ADAPTERS.set(name, "starting")
 
     async def start(self) -> None:
-        """Start the wrapped adapter and record whether it connected."""
+        """Start the wrapped adapter and record whether it connected.
+
+        An adapter that reports its own connection state while starting (Discord says
+        "connecting" until its gateway is READY) keeps it: started is not connected.
+        """
         try:
             await self.inner.start()
         except Exception as exc:
             metrics.ADAPTERS.set(self.name, "failed", type(exc).__name__)
             raise
-        metrics.ADAPTERS.set(self.name, "connected")
+        current = metrics.ADAPTERS.snapshot().get(self.name)
+        if current is None or current.state == "starting":
+            metrics.ADAPTERS.set(self.name, "connected")
 
     async def stop(self) -> None:
         """Stop the wrapped adapter."""

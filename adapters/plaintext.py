@@ -10,14 +10,7 @@ __all__ = ["render_citation", "render_reply", "render_sources", "render_topic", 
 
 def render_citation(c: Citation) -> str:
     """Render one citation: title, author, date, section, url."""
-    parts = [f'"{c.title}"']
-    if c.author:
-        parts.append(c.author)
-    if c.published:
-        parts.append(c.published.isoformat())
-    text = ", ".join(parts)
-    if c.section:
-        text += f", {c.section_label}"
+    text = ", ".join([f'"{c.title}"', *c.details])
     if c.url:
         text += f" <{c.url}>"
     return text

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import re
+from typing import Annotated, Any
 
-__all__ = ["DiscordSettings", "TelegramSettings", "configured_secrets"]
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.settings_errors import SettingsProblem
+
+__all__ = ["DiscordSettings", "PlatformSettingError", "TelegramSettings", "configured_secrets"]
+
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class PlatformSettingError(SettingsProblem):
+    """A platform setting is invalid; the message is one line naming the variable.
+
+    Raised from validators on purpose instead of `ValueError`: pydantic lets it through
+    unwrapped, so however the settings are read the message is this line (which also
+    says how the setting relates to others) rather than a validation report. Messages
+    never repeat a token or secret.
+    """
 
 
 class TelegramSettings(BaseSettings):
@@ -37,6 +54,17 @@ class TelegramSettings(BaseSettings):
     max_backlog: int = Field(default=1000, ge=1)
     stop_grace_seconds: float = Field(default=8.0, ge=0)
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram refuses other secrets at setWebhook; say so before connecting.
+        if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
+            raise PlatformSettingError(
+                "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ - "
+                "(e.g. openssl rand -hex 32)"
+            )
+        return value
+
 
 class DiscordSettings(BaseSettings):
     """Discord settings (environment or `.env`); see `.env.example`."""
@@ -59,9 +87,66 @@ class DiscordSettings(BaseSettings):
     # Servers the bot may be in; it leaves any other server. None: any server.
     allowed_guild_ids: list[int] | None = None
     shard_count: int | None = Field(default=None, ge=1)
+    # The shards this process connects ("0,1" or "[0,1]"); None: all DISCORD_SHARD_COUNT.
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
     # For a proxy or a test server only; empty means Discord itself.
     api_base_url: str = ""
     gateway_url: str = ""
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _parse_shard_ids(cls, value: Any, info: ValidationInfo) -> tuple[int, ...] | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        raw = value if isinstance(value, (list, tuple)) else str(value).strip().strip("[]")
+        parts = raw if isinstance(raw, (list, tuple)) else raw.split(",")
+        try:
+            ids = tuple(int(str(p).strip()) for p in parts)
+        except ValueError:
+            raise PlatformSettingError(
+                f"DISCORD_SHARD_IDS={_shown(value)}: expected shard numbers such as 0,1"
+            ) from None
+        if "shard_count" not in info.data:  # invalid itself: pydantic reports that one
+            return ids
+        count = info.data["shard_count"]
+        if count is None:
+            raise PlatformSettingError(
+                f"DISCORD_SHARD_IDS={_shown(value)} needs DISCORD_SHARD_COUNT, the number of "
+                "shards across every process"
+            )
+        wrong = sorted({i for i in ids if not 0 <= i < count})
+        if not ids or wrong:
+            raise PlatformSettingError(
+                f"DISCORD_SHARD_IDS={_shown(value)}: shards are numbered 0 to {count - 1} "
+                f"with DISCORD_SHARD_COUNT={count}"
+            )
+        if len(set(ids)) != len(ids):
+            raise PlatformSettingError(
+                f"DISCORD_SHARD_IDS={_shown(value)}: a shard is listed twice"
+            )
+        return tuple(sorted(ids))
+
+    @property
+    def shards(self) -> tuple[int, ...]:
+        """The shard ids this process connects ((0,) when unsharded)."""
+        if self.shard_ids is not None:
+            return self.shard_ids
+        return tuple(range(self.shard_count or 1))
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process syncs the slash commands: the one holding shard 0.
+
+        Exactly one process holds shard 0 in any complete split of the gateway (Discord
+        also sends DMs there), so no extra setting is needed; a second sync would only
+        repeat the same idempotent bulk overwrite.
+        """
+        return 0 in self.shards
+
+
+def _shown(value: Any) -> str:
+    text = ",".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+    return text[:40]
 
 
 class _Secrets(BaseSettings):

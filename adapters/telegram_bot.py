@@ -37,7 +37,9 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.lifecycle import Lifecycle
 from adapters.platform_settings import TelegramSettings
+from adapters.telegram_ledger import DONE_SECONDS, UpdateLedger
 from adapters.telegram_render import (
     buttons_keyboard,
     private_link_keyboard,
@@ -51,7 +53,7 @@ from adapters.telegram_render import (
 )
 from adapters.telegram_retry import RetryingRateLimiter
 from adapters.telegram_updates import ChatScheduler, Poller, WebhookServer
-from bot import messages
+from bot import messages, metrics
 from bot.conversation import (
     SAFETY_PAYLOAD,
     Asker,
@@ -84,11 +86,12 @@ COMMANDS = [
 ]
 _INLINE_CACHE_SECONDS = 30
 _ALERT_LIMIT = 200  # Telegram's limit for callback-query alerts
-_HANDLED_MEMORY = 86_400.0  # webhook updates are remembered as handled for a day
+_WEBHOOK_TIMEOUT = 50.0  # seconds a webhook delivery waits for its update to be handled
+_UPDATE_TYPES = list(Update.ALL_TYPES)
 _PLATFORM = "telegram"
 
 
-class TelegramBot:
+class TelegramBot(Lifecycle):
     """Wires the conversation layer into a python-telegram-bot Application."""
 
     def __init__(self, conversation: Conversation, settings: TelegramSettings) -> None:
@@ -156,7 +159,10 @@ class TelegramBot:
             else:
                 await self.app.bot.delete_webhook()
                 self._poller = Poller(
-                    self.app.bot, self.scheduler, allowed_updates=Update.ALL_TYPES
+                    self.app.bot,
+                    self.scheduler,
+                    allowed_updates=_UPDATE_TYPES,
+                    on_state=_report_polling,
                 )
                 self._poll_task = asyncio.create_task(self._poller.run(self._stop))
         except BaseException:
@@ -167,8 +173,10 @@ class TelegramBot:
         """Stop receiving, finish work in flight within the grace period, and disconnect."""
         self._stop.set()
         if self._webhook is not None:
-            await self._webhook.stop()
+            self._webhook.close_intake()  # deliveries in flight get their answer first
         left = await self.scheduler.drain(self.settings.stop_grace_seconds)
+        if self._webhook is not None:
+            await self._webhook.stop()
         if self._poller is not None:
             if self._poll_task is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -195,31 +203,52 @@ class TelegramBot:
 
     async def _start_webhook(self) -> None:
         s = self.settings
-        secret = s.webhook_secret.get_secret_value() if s.webhook_secret else None
+        if s.webhook_secret is None:
+            # Without it anyone who finds the URL can post forged updates to every replica.
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be set with TELEGRAM_WEBHOOK_URL "
+                "(1-256 of A-Z a-z 0-9 _ -, the same on every replica)"
+            )
+        secret = s.webhook_secret.get_secret_value()
         url = s.webhook_url.rstrip("/") + "/" + s.webhook_path if s.webhook_url else ""
-        state, hasher = self.conversation.state, self.conversation.hash
-        now = self.conversation.clock
-
-        async def already(update_id: int) -> bool:
-            return await state.seen(hasher(_PLATFORM, "update", update_id), now())
-
-        async def mark(update_id: int) -> None:
-            await state.first(hasher(_PLATFORM, "update", update_id), _HANDLED_MEMORY, now())
-
+        ledger = UpdateLedger(
+            self.conversation.state,
+            self.conversation.hash,
+            claim_seconds=_WEBHOOK_TIMEOUT + 10.0,
+            clock=self.conversation.clock,
+        )
         self._webhook = WebhookServer(
             self.app.bot,
             self.scheduler,
             path=s.webhook_path,
             secret=secret,
-            already_handled=already,
-            mark_handled=mark,
+            ledger=ledger,
+            handle_timeout=_WEBHOOK_TIMEOUT,
         )
         await self._webhook.start(s.webhook_listen, s.webhook_port)
+        await self._register_webhook(url, secret)
+
+    async def _register_webhook(self, url: str, secret: str) -> None:
+        """Point Telegram at `url` unless it already is, with this very secret.
+
+        setWebhook with the same arguments is idempotent, so replicas starting together
+        may both call it without harm, and no lock is needed; what must not happen is
+        keeping a registration whose secret differs (a rotated secret would make every
+        delivery a 403). Telegram never shows the secret back, so a keyed hash of what
+        was registered is kept in the shared state: a replica skips the call only when
+        Telegram shows this URL and another replica recorded these very settings.
+        """
+        state, now = self.conversation.state, self.conversation.clock
+        registered = self.conversation.hash.lasting(
+            _PLATFORM, "webhook", url, secret, *_UPDATE_TYPES
+        )
         info = await self.app.bot.get_webhook_info()
-        if info.url != url:  # several replicas start alike: only the first one sets it
-            await self.app.bot.set_webhook(
-                url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-            )
+        if info.url == url and await state.seen(registered, now()):
+            log.info("telegram: webhook already registered by another replica")
+            return
+        await self.app.bot.set_webhook(url, secret_token=secret, allowed_updates=_UPDATE_TYPES)
+        await state.first(registered, DONE_SECONDS, now())
+        log.info("telegram: webhook registered")
 
     async def notify_moderators(self, text: str) -> None:
         """Send a notice to every configured moderator chat."""
@@ -486,6 +515,11 @@ class TelegramBot:
             if username and value.casefold() == f"@{username}":
                 return text.replace(value, " ", 1).strip()
         return None
+
+
+def _report_polling(connected: bool, detail: str) -> None:
+    """Readiness follows polling: failing getUpdates calls make this replica unready."""
+    metrics.ADAPTERS.set(_PLATFORM, "connected" if connected else "disconnected", detail)
 
 
 def _draft_replied_to(message: Message) -> str | None:

@@ -37,14 +37,7 @@ def citation_html(number: int, c: Citation) -> str:
     title = escape(c.title)
     if c.url:
         title = f'<a href="{escape(c.url, quote=True)}">{title}</a>'
-    parts = [title]
-    if c.author:
-        parts.append(escape(c.author))
-    if c.published:
-        parts.append(c.published.isoformat())
-    if c.section:
-        parts.append(escape(c.section_label or ""))
-    return f"{number}. " + ", ".join(parts)
+    return f"{number}. " + ", ".join([title, *(escape(d) for d in c.details)])
 
 
 def reply_html(reply: Reply) -> list[str]:

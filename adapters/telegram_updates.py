@@ -6,8 +6,9 @@
 - `Poller`: long polling that confirms an update to Telegram only once it is handled:
   the offset sent is the lowest update still in flight, so a crash loses nothing that
   Telegram considers delivered.
-- `WebhookServer`: answers Telegram's POST with 200 only after the update is handled, and
-  skips an update another replica (or an earlier delivery) already handled.
+- `WebhookServer`: answers Telegram's POST with 200 only after the update is handled; a
+  delivery of an update that another replica (or an earlier delivery) handled, or is
+  handling right now, is never answered twice (see `adapters.telegram_ledger`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,17 @@ import contextlib
 import hmac
 import json
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
 from telegram import Bot, Update
-from telegram.error import InvalidToken, RetryAfter, TelegramError
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+
+from adapters.telegram_ledger import Turn, UpdateLedger
+from bot import metrics
 
 __all__ = ["ChatScheduler", "Poller", "WebhookServer"]
 
@@ -111,6 +116,7 @@ class ChatScheduler:
         try:
             await handle(update)
         except asyncio.CancelledError:
+            done.cancel()  # not handled: whoever waits for it must not confirm it
             raise
         except Exception as exc:  # the handler's own error handler has run; do not stop
             log.error("telegram: update %s failed: %s", update.update_id, _brief(exc))
@@ -130,8 +136,15 @@ class Poller:
         *,
         allowed_updates: Sequence[str] | None = None,
         timeout: int = 10,
+        on_state: Callable[[bool, str], None] | None = None,
     ) -> None:
-        """Create a poller feeding `scheduler` (start it with `run`)."""
+        """Create a poller feeding `scheduler` (start it with `run`).
+
+        `on_state(connected, detail)` is told when polling starts failing and when it
+        works again (readiness), not on every attempt.
+        """
+        self._on_state = on_state
+        self._healthy = True
         self._bot = bot
         self._scheduler = scheduler
         self._allowed = allowed_updates
@@ -159,13 +172,26 @@ class Poller:
             except RetryAfter as exc:
                 await _sleep(stop, _seconds(exc.retry_after))
                 continue
+            except Conflict:
+                # Telegram serves one getUpdates caller per token; replicas need webhooks.
+                if self._healthy:
+                    log.error(
+                        "telegram: another process polls with this token; several replicas "
+                        "need webhook mode (TELEGRAM_WEBHOOK_URL)"
+                    )
+                self._report(False, "another process polls with this token")
+                await _sleep(stop, delay)
+                delay = min(delay * 2, 30.0)
+                continue
             except TelegramError as exc:
                 log.warning("telegram: polling failed (%s); retrying in %.0f s", _brief(exc), delay)
+                self._report(False, f"polling failed: {type(exc).__name__}")
                 await _sleep(stop, delay)
                 delay = min(delay * 2, 30.0)
                 continue
             if updates is None:
                 break
+            self._report(True, "")
             delay = 1.0
             fresh = [u for u in updates if self._is_new(u.update_id)]
             for update in fresh:
@@ -176,6 +202,15 @@ class Poller:
                 self._progress.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._progress.wait(), 1.0)
+
+    def _report(self, healthy: bool, detail: str) -> None:
+        if healthy == self._healthy:
+            return
+        self._healthy = healthy
+        if healthy:
+            log.warning("telegram: polling works again")
+        if self._on_state is not None:
+            self._on_state(healthy, detail)
 
     async def confirm(self) -> None:
         """Tell Telegram about everything handled so far (before stopping)."""
@@ -199,7 +234,9 @@ class Poller:
         uid = update.update_id
         self._in_flight.add(uid)
         self._max_seen = max(self._max_seen, uid)
-        self._scheduler.submit(update).add_done_callback(lambda _f: self._finish(uid))
+        self._scheduler.submit(update).add_done_callback(
+            lambda f: None if f.cancelled() else self._finish(uid)
+        )
 
     def _finish(self, update_id: int) -> None:
         self._in_flight.discard(update_id)
@@ -242,8 +279,7 @@ class WebhookServer:
         *,
         path: str,
         secret: str | None,
-        already_handled: Callable[[int], Awaitable[bool]],
-        mark_handled: Callable[[int], Awaitable[None]],
+        ledger: UpdateLedger,
         handle_timeout: float = 50.0,
     ) -> None:
         """Create the server (start it with `start`).
@@ -253,27 +289,31 @@ class WebhookServer:
             scheduler: Where updates are handled.
             path: URL path Telegram posts to.
             secret: Required `X-Telegram-Bot-Api-Secret-Token` (None: not checked).
-            already_handled: Whether an update id was handled here or by another replica.
-            mark_handled: Records an update id as handled.
+            ledger: Claim and done marks of updates, shared by every replica.
             handle_timeout: Longer handling is answered 200 anyway, so Telegram does not
-                resend an update that is still being answered.
+                resend an update that is still being answered; a delivery waiting for
+                another one to finish waits this long before asking for a retry.
         """
         self._bot = bot
         self._scheduler = scheduler
         self._path = "/" + path.strip("/")
         self._secret = secret
-        self._already = already_handled
-        self._mark = mark_handled
+        self._ledger = ledger
         self._timeout = handle_timeout
         self._runner: web.AppRunner | None = None
         self._accepting = True
         self.port = 0
+        self.duplicates = 0  # deliveries acknowledged without answering again
+        self._late: set[asyncio.Future[None]] = set()
+        self._closing = asyncio.Event()
 
     async def start(self, host: str, port: int) -> None:
         """Listen on host:port."""
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(self._path, self._receive)
-        self._runner = web.AppRunner(app, access_log=None)
+        # By `stop`, handlers have their answer (the scheduler was drained first); the
+        # short timeout only bounds a stray one, so SIGTERM stays within its grace.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -281,9 +321,18 @@ class WebhookServer:
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else port
 
-    async def stop(self) -> None:
-        """Refuse new updates (Telegram resends them later) and close the server."""
+    def close_intake(self) -> None:
+        """Refuse new updates (503: Telegram resends them later); waiting ones stop waiting.
+
+        Call before draining the scheduler, so the deliveries in flight get their answer
+        (200 once handled, 503 when the drain cut their update off) before `stop`.
+        """
         self._accepting = False
+        self._closing.set()
+
+    async def stop(self) -> None:
+        """Refuse new updates and close the server."""
+        self.close_intake()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -301,14 +350,39 @@ class WebhookServer:
             return web.Response(status=400)
         if update is None:
             return web.Response(status=400)
-        if await self._already(update.update_id):
+        started = time.monotonic()
+        turn = await self._ledger.turn(update.update_id, self._timeout, self._closing)
+        if turn is Turn.DONE:
+            self.duplicates += 1
+            metrics.WEBHOOK_REPEATS.labels("done").inc()
             return web.Response(status=200)
+        if turn is Turn.HANDLE and not self._accepting:  # claimed just as it stopped
+            await self._ledger.release(update.update_id)
+            return web.Response(status=503, headers={"Retry-After": "5"})
+        if turn is Turn.BUSY:
+            # Not handled yet, so not acknowledged: another delivery still holds it.
+            # Telegram retries; by then it is done, or the claim of a holder that
+            # crashed has expired and the retry handles it.
+            self.duplicates += 1
+            metrics.WEBHOOK_REPEATS.labels("busy").inc()
+            return web.Response(status=503, headers={"Retry-After": "5"})
         done = self._scheduler.submit(update)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(done), self._timeout)
+        left = max(0.0, self._timeout - (time.monotonic() - started))
+        await asyncio.wait({done}, timeout=left)
+        if done.cancelled():  # cut off by a stop: whichever replica gets it next answers it
+            await self._ledger.release(update.update_id)
+            return web.Response(status=503, headers={"Retry-After": "5"})
         if done.done():
-            await self._mark(update.update_id)
+            await self._ledger.finish(update.update_id)
+        else:  # still being answered, under the claim: mark it done once it is
+            uid = update.update_id
+            done.add_done_callback(lambda f: None if f.cancelled() else self._finish_later(uid))
         return web.Response(status=200)
+
+    def _finish_later(self, update_id: int) -> None:
+        task = asyncio.ensure_future(self._ledger.finish(update_id))
+        self._late.add(task)
+        task.add_done_callback(self._late.discard)
 
 
 def _chat_key(update: Update) -> object:

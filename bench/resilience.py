@@ -24,6 +24,7 @@ from typing import Any
 from adapters.discord_bot import DiscordBot
 from adapters.platform_settings import DiscordSettings, TelegramSettings
 from adapters.telegram_bot import TelegramBot
+from bench.markers import replace_section
 from bot import messages
 from bot.conversation import Conversation
 from bot.service import FaqService
@@ -311,16 +312,6 @@ def render(rows: list[Row], seconds: float) -> str:
     return "\n".join(lines)
 
 
-def write(report: str, out: Path) -> None:
-    text = out.read_text(encoding="utf-8") if out.exists() else ""
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + report + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + report + "\n"
-    out.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
@@ -329,7 +320,7 @@ def main() -> None:
     rows = asyncio.run(run_all())
     report = render(rows, time.monotonic() - started)
     print(report)
-    write(report, args.out)
+    replace_section(args.out, START, END, report)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from bench.baselines import BM25Baseline, FuzzBaseline
 from bench.datasets import ROOT, Dataset, clinc150, covidfaq, ours, stackfaq
+from bench.markers import kept_sections
 from bot.matcher import Candidate, HybridMatcher
 from bot.reply import Outcome
 from bot.service import Thresholds, decide
@@ -368,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench.run" + ("" if argv is None else " " + " ".join(argv))
     text = render(rows, scale, command.strip(), time.perf_counter() - started)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    # Sections other generators own (resilience, replicas) stay as they are.
+    if args.out.exists():
+        text = kept_sections(args.out.read_text(encoding="utf-8"), text)
     args.out.write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from bench.markers import replace_section
 from bot.loader import load_knowledge
 from bot.safety import SafetyCheck
 
@@ -101,16 +102,6 @@ def render(rows: list[tuple[Any, ...]], seconds: float) -> str:
     return "\n".join(lines)
 
 
-def write(report: str, out: Path) -> None:
-    text = out.read_text(encoding="utf-8") if out.exists() else ""
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + report + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + report + "\n"
-    out.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
@@ -118,7 +109,7 @@ def main() -> None:
     started = time.monotonic()
     report = render(run(), time.monotonic() - started)
     print(report)
-    write(report, args.out)
+    replace_section(args.out, START, END, report)
 
 
 if __name__ == "__main__":

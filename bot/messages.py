@@ -26,6 +26,7 @@ __all__ = [
     "RELOAD_REJECTED",
     "SAFETY_OPEN_PRIVATE",
     "SAFETY_PUBLIC",
+    "SAY_MORE",
     "SLOW_DOWN",
     "STALE",
     "SUGGEST",
@@ -67,6 +68,7 @@ PRIVACY_HINT = (
     "else. /privacy says what I keep and for how long."
 )
 SUGGEST = "I'm not sure I understood. Did you mean one of these?"
+SAY_MORE = "Could you say a little more? These questions are about that:"
 NONE = (
     "I don't know that one. I can only answer what my FAQ covers, "
     "which is about why North Koreans cannot simply leave. These are my topics:"

@@ -33,6 +33,7 @@ __all__ = [
     "QUESTIONS",
     "REGISTRY",
     "RELOADS",
+    "WEBHOOK_REPEATS",
     "AdapterState",
     "AdapterStates",
     "observe_question",
@@ -80,6 +81,13 @@ LOG_ROWS_DROPPED = Counter(
     ["reason"],
     registry=REGISTRY,
 )
+WEBHOOK_REPEATS = Counter(
+    "faqbot_webhook_repeats",
+    "Telegram webhook deliveries of an update that was already answered (done) or was being "
+    "answered by another delivery (busy: answered 503, Telegram retries), by outcome.",
+    ["outcome"],
+    registry=REGISTRY,
+)
 LOG_QUEUE = Gauge(
     "faqbot_log_queue_rows", "Question-log rows waiting to be written.", registry=REGISTRY
 )
@@ -103,8 +111,9 @@ class AdapterState:
     """What readiness knows about one adapter.
 
     Attributes:
-        state: "starting", "connected", "failed" or "stopped".
-        detail: A short reason for "failed" (never a secret).
+        state: "starting", "connecting" (started, connection not up yet), "connected",
+            "disconnected" (lost, reconnecting), "failed", "stopping" or "stopped".
+        detail: A short reason for "failed" or what is not connected (never a secret).
     """
 
     state: str

@@ -37,6 +37,15 @@ class Citation:
     untitled: bool = False
 
     @property
+    def details(self) -> tuple[str, ...]:
+        """What follows the title when the citation is shown: author, date, section label.
+
+        Plain text; every renderer escapes it for its platform.
+        """
+        parts = [self.author, self.published.isoformat() if self.published else None]
+        return tuple(p for p in (*parts, self.section_label) if p)
+
+    @property
     def section_label(self) -> str | None:
         """How the cited section is shown to people.
 

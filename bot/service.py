@@ -12,13 +12,21 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from bot import messages
+from bot.guard import uncovered_keys
 from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from bot.matcher import Candidate, HybridMatcher, Matcher
 from bot.models import SAFETY_ID, Entry, KnowledgeBase, Source, Topic
 from bot.reply import Outcome, Reply, Suggestion, TopicReply, citation_of
 from bot.safety import SafetyCheck
 from bot.scope import matchable, refusal_note, screen
-from bot.text import MAX_QUESTION_CHARS, STOPWORDS, clean_input, mostly_non_latin, words
+from bot.text import (
+    MAX_QUESTION_CHARS,
+    STOPWORDS,
+    clean_input,
+    mostly_non_latin,
+    stem,
+    words,
+)
 
 if TYPE_CHECKING:  # the log is handed in by the composition root
     from bot.storage import QuestionLog
@@ -53,6 +61,12 @@ class Snapshot:
     kb: KnowledgeBase
     matcher: Matcher
     safety: SafetyCheck | None = None
+    vocabulary: frozenset[str] = frozenset()
+
+    def is_fragment_of_ours(self, query: str) -> bool:
+        """Tell whether the query is a keyword or a short fragment made of the FAQ's own words."""
+        content = [w for w in words(query) if w not in STOPWORDS]
+        return 0 < len(content) <= 3 and all(stem(w) in self.vocabulary for w in content)
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Snapshot:
@@ -62,7 +76,10 @@ class Snapshot:
             safe = [*kb.safety.not_triggers, *(p for e in kb.entries for p in e.phrasings)]
             safe += [p for group in kb.out_of_scope for p in group.phrasings]
             safety = SafetyCheck(kb.safety.triggers, learned_from=safe)
-        return cls(kb, HybridMatcher(matchable(kb)), safety)
+        texts = [p for e in kb.entries for p in (*e.phrasings, e.answer)]
+        texts += [t.title for t in kb.topics] + [w for group in kb.synonyms for w in group]
+        vocabulary = frozenset(stem(w) for t in texts for w in words(t) if w not in STOPWORDS)
+        return cls(kb, HybridMatcher(matchable(kb)), safety, vocabulary)
 
 
 class FaqService:
@@ -187,8 +204,17 @@ class FaqService:
         if outcome is Outcome.ANSWER:
             entry = snapshot.kb.entry(chosen[0].entry_id)
             assert entry is not None
-            return _answer(snapshot.kb, entry, query, chosen[0].score)
+            if not uncovered_keys(query, snapshot.kb, entry):
+                return _answer(snapshot.kb, entry, query, chosen[0].score)
+            # It names a place or person the entry never speaks of: offer, do not answer.
+            chosen = [c for c in ranked[:3] if c.score >= self.thresholds.suggest]
+            outcome = Outcome.SUGGEST
         score = ranked[0].score if ranked else 0.0
+        if outcome is Outcome.NONE and ranked and snapshot.is_fragment_of_ours(query):
+            # "escape", "dprk", "north korea": too short to match, but plainly our subject.
+            offered = tuple(_suggestion(snapshot.kb, c) for c in ranked[:3] if c.score > 0)
+            if offered:
+                return Reply(query, Outcome.SUGGEST, score, messages.SAY_MORE, suggestions=offered)
         if outcome is Outcome.SUGGEST:
             offered = tuple(_suggestion(snapshot.kb, c) for c in chosen)
             return Reply(query, outcome, score, messages.SUGGEST, suggestions=offered)

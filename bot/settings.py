@@ -89,7 +89,6 @@ class Settings(BaseSettings):
     learn_min_refusal: float = Field(default=0.92, ge=0.0, le=1.0)
     learn_undo_seconds: float = Field(default=600.0, ge=0)
 
-
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_any_case(cls, value: Any) -> Any:

@@ -59,6 +59,10 @@ class SharedState(Protocol):
         """Tell whether `key` is marked now, without marking it."""
         ...
 
+    async def forget(self, key: str) -> None:
+        """Remove the mark `key` before it expires (a claim given back)."""
+        ...
+
 
 class MemoryState:
     """`SharedState` in this process's memory, with O(1) amortised cost per call.
@@ -110,6 +114,20 @@ class MemoryState:
         """Tell whether `key` is marked now (see `SharedState.seen`)."""
         return any(table.get(key, 0.0) > now for table in self._marks.values())
 
+    def marks(self, now: float) -> list[tuple[str, float]]:
+        """Every mark still live at `now`, with its expiry (to hand over to a shared store)."""
+        return [
+            (k, until)
+            for table in self._marks.values()
+            for k, until in table.items()
+            if until > now
+        ]
+
+    async def forget(self, key: str) -> None:
+        """Remove the mark `key` (see `SharedState.forget`)."""
+        for table in self._marks.values():
+            table.pop(key, None)
+
     def __len__(self) -> int:
         """How many keys are kept now (for tests and metrics)."""
         return sum(map(len, self._buckets.values())) + sum(map(len, self._marks.values()))
@@ -133,6 +151,7 @@ class Hasher:
         self._today = today
         self._day: dt.date | None = None
         self._key = b""
+        self._lasting_key = b""
 
     def __call__(self, *parts: object) -> str:
         """Hash the parts (e.g. platform, kind, user id) into a hex key valid for today."""
@@ -142,3 +161,14 @@ class Hasher:
             self._key = hmac.new(self._secret, day.isoformat().encode(), hashlib.sha256).digest()
         message = "\x1f".join(str(p) for p in parts).encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:32]
+
+    def lasting(self, *parts: object) -> str:
+        """Hash parts that say nothing about a person (an update id) with a key that stays.
+
+        For marks that must outlive midnight, such as an update being handled when the
+        daily key changes; never for user or chat ids, whose keys must rotate.
+        """
+        if not self._lasting_key:
+            self._lasting_key = hmac.new(self._secret, b"lasting", hashlib.sha256).digest()
+        message = "\x1f".join(str(p) for p in parts).encode()
+        return hmac.new(self._lasting_key, message, hashlib.sha256).hexdigest()[:32]

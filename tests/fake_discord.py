@@ -48,6 +48,12 @@ class FakeDiscord:
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _ws: web.WebSocketResponse | None = None
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # Gateway connections by shard id (IDENTIFY's `shard: [id, count]`; none means [0, 1]),
+    # so several processes can split the gateway as Discord lets them.
+    shard_ws: dict[int, web.WebSocketResponse] = field(default_factory=dict)
+    shard_count: int = 1
+    identified: list[dict[str, Any]] = field(default_factory=list)
+    resumed: list[int] = field(default_factory=list)  # shards that resumed, in order
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _runner: web.AppRunner | None = None
     base: str = ""
@@ -63,7 +69,9 @@ class FakeDiscord:
     fault_prefixes: tuple[str, ...] = ("/channels/", "/interactions/", "/webhooks/")
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     _acknowledged: set[str] = field(default_factory=set)
+    refused_acks: list[str] = field(default_factory=list)  # second answers to an interaction
     app_flags: int = 0  # application flags: which privileged intents the app may use
+    recommended_shards: int = 1  # what GET /gateway/bot recommends
     # Commands registered so far, per scope ("global" or a guild id), as PUT stored them.
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -79,8 +87,8 @@ class FakeDiscord:
         self.base = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+        for ws in {*self.shard_ws.values(), *([self._ws] if self._ws is not None else [])}:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -94,12 +102,38 @@ class FakeDiscord:
 
     # --- scripting --------------------------------------------------------------------
 
-    async def wait_ready(self, timeout: float = 10.0) -> None:
+    async def wait_ready(self, timeout: float = 10.0, shards: int = 1) -> None:
+        """Wait until `shards` gateway connections have identified (each got READY)."""
+
+        async def enough() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: len(self.shard_ws) >= shards)
+
         await asyncio.wait_for(self._ready.wait(), timeout)
+        await asyncio.wait_for(enough(), timeout)
+
+    @staticmethod
+    def shard_of(guild_id: int | str | None, shard_count: int) -> int:
+        """The shard Discord sends a guild's events to (DMs go to shard 0)."""
+        return (int(guild_id) >> 22) % shard_count if guild_id is not None else 0
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        assert self._ws is not None
-        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+        """Send an event on the connection of the shard it belongs to."""
+        ws = self._ws
+        if self.shard_ws:
+            shard = self.shard_of(data.get("guild_id"), self.shard_count)
+            ws = self.shard_ws.get(shard)
+            assert ws is not None, f"shard {shard} is not connected"
+        assert ws is not None
+        await self._send(ws, event, data)
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    async def drop_gateway(self, shard: int = 0) -> None:
+        """Close one shard's connection as a network hiccup would (the client resumes)."""
+        ws = self.shard_ws.pop(shard)
+        await ws.close(code=4000, message=b"fake hiccup")
 
     async def wait_for(
         self, method: str, prefix: str, count: int = 1, timeout: float = 10.0
@@ -220,6 +254,7 @@ class FakeDiscord:
         if path.startswith("/interactions/"):
             interaction_id = path.split("/")[2]
             if interaction_id in self._acknowledged:  # as Discord does: one answer only
+                self.refused_acks.append(interaction_id)
                 return _json(
                     {"message": "Interaction has already been acknowledged.", "code": 40060},
                     status=400,
@@ -265,7 +300,7 @@ class FakeDiscord:
         if path == "/gateway/bot":
             return {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 1000,
@@ -329,19 +364,33 @@ class FakeDiscord:
             if payload["op"] == 1:
                 await ws.send_str(json.dumps({"op": 11}))
             elif payload["op"] == 2:
-                self.identified_with = payload["d"]
-                await self.dispatch(
-                    "READY",
-                    {
-                        "v": 10,
-                        "user": BOT,
-                        "guilds": [],
-                        "session_id": "session",
-                        "resume_gateway_url": self.gateway_url,
-                        "application": {"id": APP_ID, "flags": 0},
-                    },
-                )
+                identify = payload["d"]
+                self.identified_with = identify
+                self.identified.append(identify)
+                shard, count = identify.get("shard") or [0, 1]
+                self.shard_count = count
+                ready: dict[str, Any] = {
+                    "v": 10,
+                    "user": BOT,
+                    "guilds": [],
+                    "session_id": f"session-{shard}",
+                    "resume_gateway_url": self.gateway_url,
+                    "application": {"id": APP_ID, "flags": 0},
+                }
+                if identify.get("shard") is not None:
+                    ready["shard"] = [shard, count]
+                await self._send(ws, "READY", ready)
+                async with self._changed:
+                    self.shard_ws[shard] = ws
+                    self._changed.notify_all()
                 self._ready.set()
+            elif payload["op"] == 6:  # RESUME after a dropped connection
+                shard = int(str(payload["d"]["session_id"]).rsplit("-", 1)[1])
+                await self._send(ws, "RESUMED", {})
+                async with self._changed:
+                    self.shard_ws[shard] = ws
+                    self.resumed.append(shard)
+                    self._changed.notify_all()
         return ws
 
 

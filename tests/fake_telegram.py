@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_USER = {"id": 999, "is_bot": True, "first_name": "FAQ", "username": "faq_test_bot"}
@@ -121,6 +122,28 @@ class FakeBotApi:
     def sent_to(self, chat_id: int) -> list[Call]:
         return [c for c in self.of("sendMessage") if int(c.params["chat_id"]) == chat_id]
 
+    # --- webhook delivery (as Telegram posts updates to a bot's webhook) ---------------
+
+    def make_update(self, **update: Any) -> dict[str, Any]:
+        """An update with a fresh id, not queued for getUpdates (for webhook delivery)."""
+        return {"update_id": next(self._update_ids), **update}
+
+    async def deliver(
+        self, url: str, update: dict[str, Any], *, secret: str | None = None, timeout: float = 60
+    ) -> int:
+        """POST one update to a webhook as Telegram does; returns the HTTP status (0: no answer)."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        try:
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(
+                    url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+                ) as response,
+            ):
+                return response.status
+        except (aiohttp.ClientError, TimeoutError):
+            return 0
+
     # --- the API ----------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -197,6 +220,8 @@ class FakeBotApi:
             return self.webhook_info
         if method == "setWebhook":
             self.webhook_info = {**self.webhook_info, "url": params.get("url", "")}
+            if params.get("allowed_updates") is not None:
+                self.webhook_info["allowed_updates"] = params["allowed_updates"]
         if method == "deleteWebhook":
             self.webhook_info = {**self.webhook_info, "url": ""}
         return True  # setMyCommands, deleteWebhook, setWebhook, answerCallbackQuery, ...

@@ -494,3 +494,14 @@ async def test_at_risk_slash_question_in_a_server_is_answered_ephemerally(
     body = await respond(fake, fake.interaction(2, slash("ask", question=question)))
     assert body["data"]["flags"] == EPHEMERAL
     assert body["data"]["embeds"] and custom_ids(body["data"]) == []  # no votes on it
+
+
+async def test_a_mention_whose_reply_keeps_failing_gets_an_apology(
+    bot: DiscordBot, fake: FakeDiscord
+) -> None:
+    # The answer fails twice (a drop may have delivered it: one retry only), the apology once.
+    fake.faults[f"/channels/{CHANNEL_ID}/messages"] = ["drop", "drop", "drop"]
+    asked = fake.message(f"<@{BOT['id']}> is it illegal to leave nk?", mentions=[BOT])
+    await fake.dispatch("MESSAGE_CREATE", asked)
+    (apology,) = await fake.wait_for("POST", f"/channels/{CHANNEL_ID}/messages", timeout=20)
+    assert apology.body["content"] == messages.ERROR

@@ -271,3 +271,33 @@ async def test_doctor_command_reports_every_problem(
     assert "3 problem(s) to fix" in text
     assert "111:wrong" not in text + err.decode()
     assert APP_ID  # the fake answered the application lookup
+
+
+@pytest.mark.parametrize(
+    ("recommended", "configured", "expected"),
+    [
+        (1, {}, ("ok", "gateway: unsharded (Discord recommends 1); this process syncs commands")),
+        (
+            2,
+            {"shard_count": 2, "shard_ids": [1]},
+            ("ok", "gateway: shards 1 of 2 (Discord recommends 2); this process does not sync"),
+        ),
+        (4, {"shard_count": 2}, ("warn", "Discord recommends 4 shards for this bot")),
+    ],
+    ids=["unsharded", "second-replica", "too-few"],
+)
+async def test_discord_shard_count_against_the_recommendation(
+    discord_fake: FakeDiscord,
+    recommended: int,
+    configured: dict[str, object],
+    expected: tuple[str, str],
+) -> None:
+    discord_fake.recommended_shards = recommended
+    findings = await dc_check(
+        discord_fake, DiscordExpectations(frozenset(), COMMANDS), **configured
+    )
+    level, text = expected
+    (shards,) = [f for f in findings if "gateway:" in f.message or "recommends" in f.message]
+    assert shards.level == level and text in shards.message, levels(findings)
+    if level == "warn":
+        assert "DISCORD_SHARD_COUNT=4" in shards.fix

@@ -73,6 +73,13 @@ async def test_first_marks_expire(state: SharedState) -> None:
     assert await state.first("vote", 60.0, NOW + 61)
 
 
+async def test_a_forgotten_mark_can_be_taken_again(state: SharedState) -> None:
+    assert await state.first("claim", 60.0, NOW)
+    await state.forget("claim")
+    assert not await state.seen("claim", NOW)
+    assert await state.first("claim", 60.0, NOW)
+
+
 # --- PostgreSQL only -----------------------------------------------------------------------
 
 
@@ -131,6 +138,7 @@ async def test_state_outage_falls_back_to_memory_and_logs_once(
             assert time.monotonic() - started < 10
             assert waits == [0.0] * 20  # answered from memory, limits per replica
             assert await shared.take("p0", CLICKS, NOW) > 0  # memory still limits
+            assert await shared.first("voted-during-outage", 3600, NOW)  # kept in memory
             own_postgres.start()
             await asyncio.sleep(0.3)
             for _ in range(50):  # the pool reconnects in the background
@@ -142,7 +150,12 @@ async def test_state_outage_falls_back_to_memory_and_logs_once(
         assert len(errors) == 1 and len(back) == 1
         assert not [r for r in caplog.records if r.name.startswith("psycopg")]  # no flood
     finally:
-        await shared.aclose()
+        await shared.aclose()  # lets the hand-over of the outage's marks finish
+    other = PostgresState(parse_database_url(url))
+    try:  # the mark made in memory during the outage reached the database
+        assert await other.seen("voted-during-outage", NOW)
+    finally:
+        await other.aclose()
 
 
 def test_two_chat_processes_are_both_counted_by_report(pg_url: str, tmp_path: Path) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
+from telegram.error import InvalidToken
 
 from adapters.platform_settings import TelegramSettings
 from adapters.telegram_bot import TelegramBot
@@ -546,3 +548,22 @@ async def test_inline_mode_never_posts_the_safety_reply(bot: TelegramBot, fake: 
     (answer,) = await fake.wait_for("answerInlineQuery")
     assert answer.params["results"] == []
     assert answer.params["button"]["start_parameter"] == "safety"
+
+
+async def test_async_with_starts_and_always_stops(service: FaqService, fake: FakeBotApi) -> None:
+    settings = TelegramSettings(bot_token=SecretStr(TOKEN), api_base_url=fake.base_url)
+    async with TelegramBot(Conversation(service), settings) as bot:
+        fake.push(message=fake.message("is it illegal to leave north korea"))
+        await fake.wait_for("sendMessage")
+    assert not bot.app.running
+    await bot.stop()  # again: nothing happens
+
+
+async def test_a_bad_token_leaves_nothing_open(service: FaqService, fake: FakeBotApi) -> None:
+    bot = TelegramBot(
+        Conversation(service),
+        TelegramSettings(bot_token=SecretStr("1:wrong"), api_base_url=fake.base_url),
+    )
+    with pytest.raises(InvalidToken):
+        await bot.start()
+    assert not bot.app.running

@@ -9,7 +9,9 @@ within a day: after that its key could not be produced again anyway.
 
 When the database is unreachable, calls fall back to this process's memory
 (`MemoryState`) for a few seconds at a time: limits then hold per replica instead of
-across them, and the reply is never held up. The outage is logged once.
+across them, and the reply is never held up. The outage is logged once. When the database
+is back, the marks made in memory meanwhile (votes, webhook updates answered) are written
+to it, so other replicas see them from then on.
 """
 
 from __future__ import annotations
@@ -63,6 +65,11 @@ RETURNING 1
 """
 
 _SEEN = "SELECT count(*) FROM seen_marks WHERE key = %(key)s AND expires_at > %(now)s"
+_FORGET = "DELETE FROM seen_marks WHERE key = %(key)s RETURNING 1"
+_HAND_OVER = """
+INSERT INTO seen_marks AS m (key, expires_at) VALUES (%(key)s, %(until)s)
+ON CONFLICT (key) DO UPDATE SET expires_at = GREATEST(m.expires_at, EXCLUDED.expires_at)
+"""
 
 
 class PostgresState:
@@ -142,16 +149,25 @@ class PostgresState:
             return await self._local.seen(key, now)
         return bool(row[0])
 
+    async def forget(self, key: str) -> None:
+        """Remove the mark `key` (see `bot.state.SharedState.forget`), here and in memory."""
+        await self._local.forget(key)  # a mark made during an outage lives there
+        await self._run(_FORGET, {"key": key}, None, want_row=False)
+
     async def aclose(self) -> None:
-        """Close the pool (safe to call more than once)."""
+        """Close the pool (safe to call more than once).
+
+        Work in the background (a hand-over of marks, closing an old pool) gets a moment
+        to finish first, so it does not open a new pool after this one is closed.
+        """
+        if self._closing:
+            await asyncio.wait(set(self._closing), timeout=2.0)
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
-        if self._closing:
-            await asyncio.wait(self._closing, timeout=2.0)
 
     async def _run(
-        self, sql: str, params: dict[str, Any], now: float, *, want_row: bool = True
+        self, sql: str, params: dict[str, Any], now: float | None, *, want_row: bool = True
     ) -> Any:
         """Run one statement; None means "the database is down, use memory"."""
         if self._clock() < self._down_until:
@@ -162,7 +178,7 @@ class PostgresState:
             async with pool.connection(timeout=self.timeout) as db:
                 cur = await db.execute(sql, params)
                 found = await cur.fetchone()
-                if now >= self._next_clean:
+                if now is not None and now >= self._next_clean:  # housekeeping
                     self._next_clean = now + _CLEAN_EVERY
                     await db.execute("DELETE FROM rate_buckets WHERE expires_at < %s", (now,))
                     await db.execute("DELETE FROM seen_marks WHERE expires_at < %s", (now,))
@@ -179,9 +195,7 @@ class PostgresState:
             # The old one is closed in the background so this reply does not wait for it.
             pool, self._pool = self._pool, None
             if pool is not None:
-                task = asyncio.create_task(pool.close(timeout=1.0))
-                self._closing.add(task)
-                task.add_done_callback(self._closing.discard)
+                self._background(pool.close(timeout=1.0))
             return None
         if self._down_until:
             log.warning(
@@ -191,9 +205,35 @@ class PostgresState:
             )
             self._down_until = 0.0
             self._outage_calls = 0
+            self._background(self._hand_over(time.time()))
         if want_row:
             return found
         return found is not None
+
+    async def _hand_over(self, now: float) -> None:
+        """Write the marks made in memory during the outage, so other replicas see them.
+
+        Without this, a vote or a webhook update marked while the database was away
+        would count again on another replica after it returns.
+        """
+        marks = self._local.marks(now)
+        if not marks:
+            return
+        try:
+            pool = await self._open()
+            async with pool.connection(timeout=self.timeout) as db, db.cursor() as cur:
+                await cur.executemany(_HAND_OVER, [{"key": k, "until": u} for k, u in marks])
+        except (PsycopgError, PoolTimeout, StorageError, OSError) as exc:
+            log.warning(
+                "shared state: %d marks made during the outage stay in this replica's memory (%s)",
+                len(marks),
+                _one_line(exc, self.url),
+            )
+
+    def _background(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._closing.add(task)  # awaited (briefly) by aclose, like closing pools
+        task.add_done_callback(self._closing.discard)
 
     async def _open(self) -> Any:
         if self._pool is not None:

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.reply import Outcome
+from bot.service import FaqService
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("can i leave japan as a citizen", False),
+        ("can american tourists leave north korea whenever they want", False),
+        ("is it illegal to leave north korea", True),
+        ("can north koreans travel to china legally", True),  # China is in the entry
+    ],
+)
+def test_a_question_about_another_place_or_person_is_not_answered(
+    service: FaqService, question: str, answered: bool
+) -> None:
+    assert (service.ask(question).outcome is Outcome.ANSWER) is answered
+
+
+@pytest.mark.parametrize("keyword", ["escape", "leave", "north korea", "dprk", "money"])
+def test_a_keyword_of_our_subject_gets_suggestions_not_a_refusal(
+    service: FaqService, keyword: str
+) -> None:
+    reply = service.ask(keyword)
+    assert reply.outcome is not Outcome.NONE and (reply.suggestions or reply.entry)
+
+
+@pytest.mark.parametrize("keyword", ["pizza", "weather", "kpop"])
+def test_a_keyword_the_faq_never_uses_is_still_refused(service: FaqService, keyword: str) -> None:
+    assert service.ask(keyword).outcome is Outcome.NONE
