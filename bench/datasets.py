@@ -71,7 +71,8 @@ def ours() -> Dataset:
 
 def stackfaq(data: Path, tmp: Path) -> Dataset:
     raw = json.loads((data / "stackfaq" / "stackExchange-FAQ.json").read_text(encoding="utf-8"))
-    items, test = [], []
+    items: list[tuple[str, list[str], str]] = []
+    test: list[Query] = []
     for i, pair in enumerate(raw["root"]["qapair"]):
         rephr = pair["rephr"]
         cut = rephr.index("*")
@@ -93,7 +94,7 @@ def covidfaq(data: Path, tmp: Path) -> Dataset:
             _, questions = by_answer.setdefault(key, (f"c{len(by_answer):03d}", []))
             questions.append(row["question"])
     items = [(eid, qs, answer) for answer, (eid, qs) in by_answer.items()]
-    test = [
+    test: list[Query] = [
         (row["question"], by_answer[row["answer"].strip()][0])
         for row in rows
         if row["query_type"] == "user_query"

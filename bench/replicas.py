@@ -88,7 +88,7 @@ async def _telegram_load(tg: FakeBotApi, hooks: list[str], count: int, rate: flo
     work: list[asyncio.Task[Any]] = []
     started = time.monotonic()
     for n in range(count):
-        who = {"id": 200_000 + n, "is_bot": False, "first_name": "Reader"}
+        who: dict[str, Any] = {"id": 200_000 + n, "is_bot": False, "first_name": "Reader"}
         update = tg.make_update(message=tg.message(QUESTION, from_=who))
         first, other = hooks[n % len(hooks)], hooks[(n + 1) % len(hooks)]
         asked[who["id"]] = time.monotonic()

@@ -77,7 +77,7 @@ async def _telegram(
         await setup(fake)
         asked: dict[int, float] = {}
         for i in range(probes):
-            user = {"id": 10_000 + i, "is_bot": False, "first_name": "Reader"}
+            user: dict[str, Any] = {"id": 10_000 + i, "is_bot": False, "first_name": "Reader"}
             fake.push(message=fake.message(QUESTION, from_=user))
             asked[user["id"]] = time.monotonic()
             await asyncio.sleep(0.02)
@@ -100,16 +100,16 @@ async def _no_setup(fake: Any) -> None:
 
 
 async def _busy_group(fake: FakeBotApi) -> None:
-    group = {"id": -100_500, "type": "supergroup", "title": "Busy"}
+    group: dict[str, Any] = {"id": -100_500, "type": "supergroup", "title": "Busy"}
     fake.send_delay[group["id"]] = 0.5
     entity = [{"type": "bot_command", "offset": 0, "length": 7}]
     for i in range(40):
-        sender = {"id": 500 + i % 3, "is_bot": False, "first_name": "Chatter"}
+        sender: dict[str, Any] = {"id": 500 + i % 3, "is_bot": False, "first_name": "Chatter"}
         fake.push(message=fake.message("/topics", chat=group, entities=entity, from_=sender))
 
 
 async def _private_flooder(fake: FakeBotApi) -> None:
-    flooder = {"id": 666, "is_bot": False, "first_name": "Flood"}
+    flooder: dict[str, Any] = {"id": 666, "is_bot": False, "first_name": "Flood"}
 
     async def flood() -> None:
         for _ in range(200):  # 40 a second for 5 s
@@ -170,7 +170,7 @@ def _dc_text(call: Any) -> str:
 
 async def _busy_channel(fake: FakeDiscord) -> None:
     fake.delays[f"/channels/{CHANNEL_ID}/"] = 0.5
-    flooder = {**USER, "id": "222", "username": "flooder"}
+    flooder: dict[str, Any] = {**USER, "id": "222", "username": "flooder"}
     for i in range(40):
         text = f"<@{BOT['id']}> is it illegal to leave nk {i}"
         await fake.dispatch("MESSAGE_CREATE", fake.message(text, mentions=[BOT]))
@@ -244,7 +244,7 @@ async def _kill_and_restart() -> Row:
         proc = await run()
         await fake.wait_for("setMyCommands", timeout=30)
         for i in range(60):
-            user = {"id": 30_000 + i, "is_bot": False, "first_name": "Reader"}
+            user: dict[str, Any] = {"id": 30_000 + i, "is_bot": False, "first_name": "Reader"}
             fake.send_delay[user["id"]] = 0.3 + (i % 5) * 0.2
             update_id = fake.push(message=fake.message(QUESTION, from_=user))
             asked[user["id"]] = time.monotonic()

@@ -342,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
-        loaders = [
+        loaders: list[Callable[[], Dataset]] = [
             ours,
             lambda: stackfaq(args.data, Path(tmp)),
             lambda: covidfaq(args.data, Path(tmp)),

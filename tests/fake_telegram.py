@@ -13,8 +13,13 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-BOT_USER = {"id": 999, "is_bot": True, "first_name": "FAQ", "username": "faq_test_bot"}
-USER = {"id": 111, "is_bot": False, "first_name": "Asker"}
+BOT_USER: dict[str, Any] = {
+    "id": 999,
+    "is_bot": True,
+    "first_name": "FAQ",
+    "username": "faq_test_bot",
+}
+USER: dict[str, Any] = {"id": 111, "is_bot": False, "first_name": "Asker"}
 _JSON_FIELDS = {
     "reply_markup",
     "results",

@@ -40,9 +40,9 @@ def test_answer_fields(service: FaqService) -> None:
     obj = reply_to_json(service.ask("why cant north koreans just leave"))
     check_shape(obj)
     assert obj["outcome"] == "answer"
-    assert obj["entry"].keys() == {"id", "topic", "question", "answer"}  # type: ignore[union-attr]
-    assert obj["entry"]["id"] == "why-cant-leave"  # type: ignore[index]
-    for source in obj["sources"]:  # type: ignore[attr-defined]
+    assert obj["entry"].keys() == {"id", "topic", "question", "answer"}
+    assert obj["entry"]["id"] == "why-cant-leave"
+    for source in obj["sources"]:
         assert source.keys() == {
             "id",
             "title",
@@ -52,7 +52,7 @@ def test_answer_fields(service: FaqService) -> None:
             "section_label",
             "url",
         }
-    by_id = {s["id"]: s for s in obj["sources"]}  # type: ignore[attr-defined]
+    by_id = {s["id"]: s for s in obj["sources"]}
     assert by_id["why-dont-people-leave"]["author"] == "Cassie Grissom"
     assert by_id["why-dont-people-leave"]["published"] is None
     assert by_id["leave-as-citizen"]["published"] == "2023-11-25"
@@ -61,20 +61,20 @@ def test_answer_fields(service: FaqService) -> None:
 
 def test_answers_flow_and_made_up_section_titles_are_marked(service: FaqService) -> None:
     obj = reply_to_json(service.ask("can north koreans contact people abroad"))
-    assert obj["entry"]["id"] == "contact-outside"  # type: ignore[index]
-    assert "\n" not in obj["entry"]["answer"]  # type: ignore[index]
-    (source,) = obj["sources"]  # type: ignore[misc]
+    assert obj["entry"]["id"] == "contact-outside"
+    assert "\n" not in obj["entry"]["answer"]
+    (source,) = obj["sources"]
     assert source["section"] == "Government Regulations"
     assert source["section_label"] == "untitled section on government regulations"
     titled = reply_to_json(service.ask("what happens to the family of a defector"))
-    assert titled["sources"][0]["section_label"] == "section “Family Punishment”"  # type: ignore[index]
+    assert titled["sources"][0]["section_label"] == "section “Family Punishment”"
 
 
 def test_suggest_and_none_fields(service: FaqService) -> None:
     suggest = reply_to_json(service.ask("border"))
     check_shape(suggest)
     assert suggest["outcome"] == "suggest" and suggest["sources"] == []
-    for s in suggest["suggestions"]:  # type: ignore[attr-defined]
+    for s in suggest["suggestions"]:
         assert s.keys() == {"id", "question", "score"} and isinstance(s["score"], float)
     none = reply_to_json(service.ask("recipe for pancakes"))
     check_shape(none)

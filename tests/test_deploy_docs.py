@@ -17,7 +17,7 @@ DOC = ROOT / "docs" / "deploy.md"
 
 def unit_from_docs() -> str:
     blocks = re.findall(r"```ini\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
-    (unit,) = [b for b in blocks if "ExecStart=/opt/faqbot/.venv/bin/faqbot run" in b]
+    (unit,) = [str(b) for b in blocks if "ExecStart=/opt/faqbot/.venv/bin/faqbot run" in b]
     return unit
 
 

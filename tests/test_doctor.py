@@ -8,6 +8,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -203,7 +204,7 @@ async def test_discord_command_sync(discord_fake: FakeDiscord) -> None:
 
 
 def test_expectations_come_from_the_discord_adapter(service: FaqService) -> None:
-    expected = discord_expectations(service, DiscordSettings(bot_token=DC_TOKEN))  # type: ignore[arg-type]
+    expected = discord_expectations(service, DiscordSettings(bot_token=DC_TOKEN))
     assert expected is not None
     assert expected.intents == frozenset()  # no privileged intent (README: Discord)
     assert {"ask", "topic", "topics", "sources"} <= expected.commands
@@ -214,7 +215,7 @@ def test_expectations_come_from_the_discord_adapter(service: FaqService) -> None
 
 def test_unreachable_database_says_what_to_fix() -> None:
     url = f"postgresql://faqbot:hunter2@127.0.0.1:{closed_port()}/faqbot"
-    findings = check_database(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    findings = check_database(Settings(_env_file=None, database_url=url))
     (finding, *_) = findings
     assert finding.level == "fail" and "unreachable" in finding.message
     assert "FAQBOT_DATABASE_URL" in finding.fix
@@ -222,7 +223,7 @@ def test_unreachable_database_says_what_to_fix() -> None:
 
 
 def test_sqlite_not_created_yet_is_fine(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, log_path=tmp_path / "q.sqlite3")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, log_path=tmp_path / "q.sqlite3")
     assert levels(check_database(settings)) == [
         ("ok", f"sqlite:///{tmp_path}/q.sqlite3: created (0600) at the first faqbot run")
     ]
@@ -289,7 +290,7 @@ async def test_doctor_command_reports_every_problem(
 async def test_discord_shard_count_against_the_recommendation(
     discord_fake: FakeDiscord,
     recommended: int,
-    configured: dict[str, object],
+    configured: dict[str, Any],
     expected: tuple[str, str],
 ) -> None:
     discord_fake.recommended_shards = recommended

@@ -77,7 +77,7 @@ async def test_readiness_follows_the_adapters(http: httpx.AsyncClient) -> None:
     try:
         assert (await http.get(f"{base}/healthz")).json() == {"status": "ok"}
         adapters = tracked([("telegram", good), ("discord", bad)])
-        task = asyncio.create_task(serve(adapters, stop))  # type: ignore[arg-type]
+        task = asyncio.create_task(serve(adapters, stop))
         await asyncio.sleep(0.05)
         starting = await http.get(f"{base}/readyz")
         assert starting.status_code == 503

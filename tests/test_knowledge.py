@@ -117,7 +117,7 @@ def test_people_at_risk_get_the_safety_reply(service: FaqService, question: str)
     assert reply.entry.id == SAFETY_ID and reply.citations
     obj = reply_to_json(reply)
     assert obj["outcome"] == "answer" and obj["matched"] and obj["is_safety"]
-    assert obj["entry"]["id"] == "safety"  # type: ignore[index]
+    assert obj["entry"]["id"] == "safety"
 
 
 @pytest.mark.parametrize(("question", "expected"), EDUCATIONAL)

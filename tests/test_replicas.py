@@ -148,7 +148,7 @@ async def test_two_replicas_answer_and_log_each_update_once_and_share_limits(
 
         # --- Telegram: 40 people; a quarter redelivered to the other replica while the
         # first still answers, a quarter redelivered after it answered.
-        deliveries = []
+        deliveries: list[Any] = []
         for n, text in enumerate(tg_texts):
             who = person(n)
             update = telegram.make_update(message=telegram.message(text, from_=who))

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -203,7 +204,7 @@ def slow_env(fake: FakeBotApi, grace: float) -> dict[str, str]:
 def ask_from_many(fake: FakeBotApi, count: int, delay: float) -> list[int]:
     ids = []
     for i in range(count):
-        user = {"id": 7000 + i, "is_bot": False, "first_name": f"Reader {i}"}
+        user: dict[str, Any] = {"id": 7000 + i, "is_bot": False, "first_name": f"Reader {i}"}
         fake.send_delay[user["id"]] = delay
         ids.append(
             fake.push(message=fake.message("is it illegal to leave north korea", from_=user))

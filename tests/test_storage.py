@@ -305,7 +305,7 @@ def test_which_database(
     monkeypatch.setenv("FAQBOT_DATA_DIR", str(tmp_path))
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    url = database_url(Settings(_env_file=None))  # type: ignore[call-arg]
+    url = database_url(Settings(_env_file=None))
     assert url.display == expected.format(data=tmp_path)
 
 
@@ -316,7 +316,7 @@ def test_unknown_database_url_names_the_setting() -> None:
 
 def test_store_kind_follows_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAQBOT_DATABASE_URL", "postgresql://bot@127.0.0.1:1/faqbot")
-    assert isinstance(make_store(Settings(_env_file=None)), PostgresStore)  # type: ignore[call-arg]
+    assert isinstance(make_store(Settings(_env_file=None)), PostgresStore)
 
 
 async def test_log_is_an_async_context_manager(tmp_path: Path) -> None:

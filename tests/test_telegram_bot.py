@@ -26,7 +26,7 @@ from tests.conftest import MINIMAL
 from tests.fake_telegram import BOT_USER, USER, FakeBotApi
 
 TOKEN = "123456:TEST-token-never-logged"
-GROUP = {"id": -100500, "type": "supergroup", "title": "Readers"}
+GROUP: dict[str, Any] = {"id": -100500, "type": "supergroup", "title": "Readers"}
 
 
 @pytest.fixture
@@ -405,7 +405,7 @@ async def test_configured_moderator_reloads_and_reads_the_report_only_in_private
     logged = FaqService(service._snapshot, path=service._path)
     logged.qlog = QuestionLog(tmp_path / "q.sqlite3")
     bot = await started(logged, fake, moderator_ids=[USER["id"]])
-    stranger = {**USER, "id": 222}
+    stranger: dict[str, Any] = {**USER, "id": 222}
     try:
         fake.push(message=fake.message("what is the weather in pyongyang", from_=stranger))
         await fake.wait_for("sendMessage")

@@ -26,6 +26,7 @@ __all__ = ["SqliteStore"]
 
 _TABLES = ("questions", "feedback", "picks", "learn_ignored")
 _LEARNING = 3  # the migration that added refs, picks and hidden candidates
+_STARTUP_SECONDS = 5.0
 
 
 class SqliteStore:
@@ -54,8 +55,10 @@ class SqliteStore:
         self.close()
         private_file(self.path, self.setting)
         try:
+            # Starting up may wait for other replicas to migrate, which on a loaded
+            # machine takes longer than a write should ever wait.
             db = sqlite3.connect(
-                self.path, timeout=self.busy_seconds, isolation_level=None, check_same_thread=False
+                self.path, timeout=_STARTUP_SECONDS, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
             raise self._error("cannot open", exc) from exc
@@ -66,6 +69,7 @@ class SqliteStore:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA secure_delete=ON")
             _migrate(db)
+            db.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
         except sqlite3.Error as exc:
             db.close()
             raise self._error("cannot prepare", exc) from exc
