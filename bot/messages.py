@@ -145,8 +145,8 @@ TEACH_UNDO_EXPIRED = (
     "the FAQ file by hand."
 )
 TEACH_CONSOLE = (
-    "In the console, teach with `faqbot learn add ENTRY_ID \"PHRASING\"` or `faqbot learn "
-    "out-of-scope \"PHRASING\"` (`faqbot learn list` shows the candidates' ids)."
+    'In the console, teach with `faqbot learn add ENTRY_ID "PHRASING"` or `faqbot learn '
+    'out-of-scope "PHRASING"` (`faqbot learn list` shows the candidates\' ids).'
 )
 TEACH_OFF = (
     "Teaching from chat is not set up on this bot (no writable FAQ file or no question "

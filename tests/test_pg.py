@@ -294,7 +294,10 @@ def test_migrate_command_then_doctor_sees_it(pg_url: str) -> None:
         timeout=60,
         check=False,
     )
-    assert done.returncode == 0 and f"PostgreSQL schema at version {SCHEMA_VERSION['postgresql']}" in done.stdout
+    assert (
+        done.returncode == 0
+        and f"PostgreSQL schema at version {SCHEMA_VERSION['postgresql']}" in done.stdout
+    )
     after = subprocess.run(
         doctor, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )

@@ -161,9 +161,7 @@ class SlowStore(SqliteStore):
         self.release = threading.Event()
         self.calls = 0
 
-    def write(
-        self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow], *rest: Any
-    ) -> None:
+    def write(self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow], *rest: Any) -> None:
         self.calls += 1
         self.release.wait(30)
         super().write(questions, votes, *rest)
@@ -172,9 +170,7 @@ class SlowStore(SqliteStore):
 class FlakyStore(SqliteStore):
     """A SQLite store whose first write hits a bug (not a database error)."""
 
-    def write(
-        self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow], *rest: Any
-    ) -> None:
+    def write(self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow], *rest: Any) -> None:
         if not getattr(self, "failed", False):
             self.failed = True
             raise RuntimeError("a bug in the writer")

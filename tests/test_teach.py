@@ -144,7 +144,7 @@ async def test_a_modal_confirmation_writes_the_wording_it_carries(setup: Setup) 
     assert isinstance(done, Report) and "can north koreans own a phone" in done.text
 
 
-def notice(result: Result) -> str:
+def notice(result: Result | None) -> str:
     assert isinstance(result, Notice) and result.private
     return result.text
 

@@ -157,8 +157,7 @@ class PostgresStore:
                     )
                 if picks:
                     cur.executemany(
-                        "INSERT INTO picks (picked_at, ref, entry_id, how)"
-                        " VALUES (%s, %s, %s, %s)",
+                        "INSERT INTO picks (picked_at, ref, entry_id, how) VALUES (%s, %s, %s, %s)",
                         [(p.picked_at, p.ref, p.entry_id, p.how) for p in picks],
                     )
                 if ignores:
