@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from adapters.console import ConsoleChat, PromptSafeHandler, terminal_width
 from adapters.doctor import run_doctor
 from adapters.http_health import health_in_thread
+from adapters.learn_cli import add_learn_parser, run_learn
 from adapters.plaintext import render_reply, render_sources, render_topics
 from adapters.platform_settings import configured_secrets
 from adapters.runner import configured_adapters, configured_moderators, serve
@@ -24,6 +25,8 @@ from bot.contract import reply_to_json
 from bot.conversation import Conversation, RatePolicy
 from bot.errors import FaqBotError, KnowledgeError
 from bot.evaluate import evaluate, load_cases
+from bot.learn import Learner
+from bot.learn.setup import learn_config
 from bot.loader import load_knowledge
 from bot.logsetup import configure_logging
 from bot.report import build_report, render_report
@@ -106,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "doctor", parents=[common], help="check tokens, webhook, FAQ and database; say what to fix"
     )
+    add_learn_parser(sub, common)
     ev = sub.add_parser("eval", parents=[common], help="measure matching on a labelled set")
     ev.add_argument(
         "--set",
@@ -185,6 +189,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return run_doctor(settings)
     if command == "report":
         return _report(settings, args.days, as_json=args.json)
+    if command == "learn":
+        return run_learn(args, settings)
     service = _load_service(settings)
     if command == "ask":
         return _ask(service, args.question, as_json=args.json)
@@ -205,6 +211,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         policy=_rate_policy(settings),
         state=open_shared_state(settings),
         hasher=make_hasher(settings),
+        learner=Learner(learn_config(settings)),
+        undo_seconds=settings.learn_undo_seconds,
     )
     try:
         if command == "run":

@@ -44,9 +44,15 @@ class ConsoleChat:
     """
 
     def __init__(self, conversation: Conversation, *, width: int | None = None) -> None:
-        """Start a session; `choices` remembers the numbered questions last offered."""
+        """Start a session; `choices` remembers the numbered questions last offered.
+
+        When they were "did you mean" suggestions, `evidence` is their question's reference:
+        picking one by number then teaches the bot, as a suggestion button does elsewhere.
+        """
         self.conversation = conversation
         self.choices: list[str] = []
+        self.evidence: str | None = None
+        self.suggested = False
         self.width = width
         self._loop = asyncio.new_event_loop()
 
@@ -121,7 +127,11 @@ class ConsoleChat:
             return messages.NO_CHOICES
         if not 1 <= number <= len(self.choices):
             return messages.CHOICE_RANGE.format(count=len(self.choices))
-        action = Action.entry(self.choices[number - 1])
+        picked = self.choices[number - 1]
+        if self.suggested:
+            action = Action.suggestion(picked, self.evidence)
+        else:
+            action = Action.entry(picked)
         return self._render(
             self._loop.run_until_complete(self.conversation.click(_WHO, str(action)))
         )
@@ -131,9 +141,12 @@ class ConsoleChat:
             result = result.inner
         if isinstance(result, Show):
             out, self.choices = render_reply(result.reply)
+            self.suggested = bool(result.reply.suggestions)
+            self.evidence = result.evidence
             return self._wrap(out)
         if isinstance(result, ShowTopic):
             out, self.choices = render_topic(result.topic)
+            self.suggested, self.evidence = False, None
             return out
         if isinstance(result, ShowTopics):
             return f"{result.message}\n{render_topics(result.topics)}\n\n{messages.TOPIC_HOWTO}"
@@ -142,6 +155,8 @@ class ConsoleChat:
         if isinstance(result, Notice | Report):
             if isinstance(result, Notice) and result.text == messages.STALE:
                 self.choices = []
+            if isinstance(result, Report) and result.buttons:  # no buttons in a terminal
+                return self._wrap(f"{result.text}\n\n{messages.TEACH_CONSOLE}")
             return self._wrap(result.text)
         return ""
 

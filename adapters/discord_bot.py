@@ -16,6 +16,7 @@ from discord import app_commands
 
 from adapters.discord_render import (
     ActionButton,
+    buttons_view,
     md,
     reply_embed,
     reply_view,
@@ -30,6 +31,7 @@ from adapters.platform_settings import DiscordSettings
 from bot import messages
 from bot.conversation import (
     Asker,
+    AskWording,
     Conversation,
     Notice,
     Privately,
@@ -307,8 +309,21 @@ class DiscordBot(Lifecycle):
         elif isinstance(result, ShowSources):
             await _send(interaction, embed=sources_embed(result.sources))
         elif isinstance(result, Report):
-            for chunk in _chunks(md(result.text)):
-                await _send(interaction, content=chunk, ephemeral=True)
+            chunks = _chunks(md(result.text))
+            for i, chunk in enumerate(chunks):
+                view = buttons_view(result.buttons) if i == len(chunks) - 1 else None
+                await _send(interaction, content=chunk, ephemeral=True, view=view)
+        elif isinstance(result, AskWording):
+            await self._ask_wording(interaction, result)
+
+    async def _ask_wording(self, interaction: discord.Interaction, ask: AskWording) -> None:
+        """Show a modal with the wording to confirm or change (buttons if it is too late)."""
+        if not interaction.response.is_done():
+            await interaction.response.send_modal(_WordingModal(self, ask))
+            return
+        text = f"**{md(ask.title)}**\n{md(ask.prompt)}\n\n{md(ask.wording)}"
+        view = buttons_view((ask.confirm, ask.cancel))
+        await _send(interaction, content=shorten(text, _MESSAGE), ephemeral=True, view=view)
 
     async def _respond_show(
         self, interaction: discord.Interaction, result: Show, *, ephemeral: bool
@@ -319,7 +334,7 @@ class DiscordBot(Lifecycle):
                     embed=reply_embed(result.reply), view=reply_view(result.reply)
                 )
                 return
-        view = reply_view(result.reply)
+        view = reply_view(result.reply, result.evidence)
         await _send(interaction, embed=reply_embed(result.reply), view=view, ephemeral=ephemeral)
 
     async def _reply(self, message: discord.Message, result: Result) -> None:
@@ -338,8 +353,11 @@ class DiscordBot(Lifecycle):
         elif isinstance(result, Notice):
             await message.reply(shorten(result.text, _MESSAGE), allowed_mentions=_NO_PINGS)
         elif isinstance(result, Report):
-            for chunk in _chunks(md(result.text)):
-                await message.channel.send(chunk, allowed_mentions=_NO_PINGS)
+            chunks = _chunks(md(result.text))
+            for i, chunk in enumerate(chunks):
+                view = buttons_view(result.buttons) if i == len(chunks) - 1 else None
+                kwargs: dict[str, Any] = {"view": view} if view is not None else {}
+                await message.channel.send(chunk, allowed_mentions=_NO_PINGS, **kwargs)
         else:  # topic and source look-ups are slash commands, not mentions
             log.debug("discord: nothing to render for %s", type(result).__name__)
 
@@ -350,6 +368,30 @@ class DiscordBot(Lifecycle):
         if not done:
             await interaction.response.defer(thinking=True)
         return await task
+
+
+class _WordingModal(discord.ui.Modal):
+    """Asks a moderator to confirm or change the wording `learn` will write."""
+
+    def __init__(self, bot: DiscordBot, ask: AskWording) -> None:
+        # The custom id carries the draft's confirm action; the core checks it on submit.
+        super().__init__(title=shorten(ask.title, 45), custom_id=f"faq-teach:{ask.confirm.action}")
+        self.bot = bot
+        self.confirm = ask.confirm.action
+        self.add_item(discord.ui.TextDisplay(md(ask.prompt)))
+        self.wording: discord.ui.TextInput[_WordingModal] = discord.ui.TextInput(
+            custom_id="wording", default=ask.wording, max_length=200, required=True
+        )
+        self.add_item(
+            discord.ui.Label(text=shorten(messages.TEACH_WORDING_LABEL, 45), component=self.wording)
+        )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Write the draft with the wording as the moderator left it."""
+        result = await self.bot.conversation.confirm(
+            _asker(interaction), self.confirm, self.wording.value
+        )
+        await self.bot._respond(interaction, result)
 
 
 class _Client(discord.Client):
@@ -420,6 +462,7 @@ def _asker(interaction: discord.Interaction) -> Asker:
         whisper=True,
         guild_id=str(interaction.guild_id) if interaction.guild_id else None,
         role_ids=_roles(interaction.user),
+        name=interaction.user.display_name,  # only moderators' audit trails use it
     )
 
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import discord
 
 from bot import messages
-from bot.conversation import Action, Verb
+from bot.conversation import Action, Button, TeachAction, TeachVerb, Verb
 from bot.models import Source, Topic
 from bot.reply import Citation, Outcome, Reply, TopicReply, citation_of
 from bot.text import shorten
@@ -21,6 +21,7 @@ from bot.text import shorten
 __all__ = [
     "ACTION_ID",
     "ActionButton",
+    "buttons_view",
     "citation_line",
     "md",
     "reply_embed",
@@ -32,7 +33,8 @@ __all__ = [
 ]
 
 # Custom ids are "faq:" + the core's action string, so buttons keep working after restarts.
-ACTION_ID = r"faq:(?P<data>[estf]:[a-z0-9-]{1,60}(?::[01])?)"
+# The pattern only routes clicks to the core, which parses them and refuses forged ones.
+ACTION_ID = r"faq:(?P<data>[a-z]{1,2}:[a-z0-9:-]{1,90})"
 _TITLE, _DESCRIPTION, _FIELD, _TOTAL, _LABEL = 256, 4096, 1024, 6000, 80
 _COLOUR = discord.Colour.dark_teal()
 _STYLES = {
@@ -50,6 +52,9 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], t
         action = Action.parse(data)
         verb = action.verb if action is not None else Verb.ENTRY
         style = _STYLES.get(verb, discord.ButtonStyle.secondary)
+        teach = TeachAction.parse(data)
+        if teach is not None and teach.verb in (TeachVerb.CONFIRM, TeachVerb.ADD):
+            style = discord.ButtonStyle.primary
         if action is not None and action.verb is Verb.FEEDBACK:
             label = f"👍 {messages.HELPFUL}" if action.helpful else f"👎 {messages.UNHELPFUL}"
             style = discord.ButtonStyle.success if action.helpful else style
@@ -123,11 +128,16 @@ def reply_embed(reply: Reply) -> discord.Embed:
     )
 
 
-def reply_view(reply: Reply) -> discord.ui.View | None:
-    """Buttons for suggestions, related questions and feedback, or topics for a refusal."""
+def reply_view(reply: Reply, evidence: str | None = None) -> discord.ui.View | None:
+    """Buttons for suggestions, related questions and feedback, or topics for a refusal.
+
+    A suggestion carries `evidence`, its question's reference, so picking it teaches the bot.
+    """
     if reply.topics and not reply.suggestions and reply.entry is None:
         return None if reply.is_help else topics_view(reply.topics)
-    buttons = [(str(Action.suggestion(s.entry_id)), s.question) for s in reply.suggestions]
+    buttons = [
+        (str(Action.suggestion(s.entry_id, evidence)), s.question) for s in reply.suggestions
+    ]
     buttons += [(str(Action.entry(s.entry_id)), s.question) for s in reply.related]
     view = _view(buttons)
     if reply.entry is not None and not reply.is_safety:
@@ -153,6 +163,16 @@ def topic_embed(reply: TopicReply) -> tuple[discord.Embed, discord.ui.View | Non
         colour=_COLOUR,
     )
     return _fit(embed), _view([(str(Action.entry(s.entry_id)), s.question) for s in reply.entries])
+
+
+def buttons_view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
+    """Render the core's buttons (teaching, undo), one per row."""
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for b in buttons[:25]:
+        view.add_item(ActionButton(b.action, b.label))
+    return view
 
 
 def topics_view(topics: tuple[Topic, ...]) -> discord.ui.View:

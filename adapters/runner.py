@@ -100,7 +100,8 @@ async def _serve_adapters(
     """Start the adapters, run until SIGINT/SIGTERM (or `stop`), then stop them cleanly.
 
     An adapter that fails to start is reported in one line; the others keep running.
-    With `watch`, the FAQ is reloaded on every change and moderators hear about failures.
+    With `watch`, the FAQ is reloaded on every change; moderators hear about refused edits
+    and about what each reload changed.
 
     Returns:
         0 when at least one adapter ran, 1 when none could start.
@@ -123,14 +124,19 @@ async def _serve_adapters(
     if not running:
         return 1
     watcher = None
-    if conversation is not None and watch is not None:
+    if conversation is not None:
 
-        async def tell(message: str, ok: bool) -> None:
-            if not ok:
-                for _, adapter in running:
-                    await adapter.notify_moderators(message)
+        async def tell(message: str) -> None:
+            for _, adapter in running:
+                await adapter.notify_moderators(message)
 
-        watcher = asyncio.create_task(watch_knowledge(conversation.service, watch, stop, tell))
+        # Refused edits and every change a reload brings (learned or by hand) reach the
+        # moderators' chats, once across replicas (see Conversation.reloaded).
+        conversation.notify = tell
+        if watch is not None:
+            watcher = asyncio.create_task(
+                watch_knowledge(conversation.service, watch, stop, conversation.reloaded)
+            )
     await stop.wait()
     if watcher is not None:
         await asyncio.wait({watcher}, timeout=5)

@@ -41,6 +41,7 @@ from adapters.lifecycle import Lifecycle
 from adapters.platform_settings import TelegramSettings
 from adapters.telegram_ledger import DONE_SECONDS, UpdateLedger
 from adapters.telegram_render import (
+    buttons_keyboard,
     private_link_keyboard,
     reply_html,
     reply_keyboard,
@@ -48,6 +49,7 @@ from adapters.telegram_render import (
     split_html,
     topic_html,
     topics_keyboard,
+    wording_html,
 )
 from adapters.telegram_retry import RetryingRateLimiter
 from adapters.telegram_updates import ChatScheduler, Poller, WebhookServer
@@ -55,6 +57,7 @@ from bot import messages, metrics
 from bot.conversation import (
     SAFETY_PAYLOAD,
     Asker,
+    AskWording,
     Conversation,
     Notice,
     Privately,
@@ -65,6 +68,8 @@ from bot.conversation import (
     ShowTopic,
     ShowTopics,
     Silence,
+    TeachAction,
+    TeachVerb,
 )
 
 __all__ = ["COMMANDS", "TelegramBot"]
@@ -309,6 +314,12 @@ class TelegramBot(Lifecycle):
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Free text: always in private chats; in groups only mentions and replies to us."""
         message, who = self._event(update)
+        draft = _draft_replied_to(message)
+        if draft is not None:  # a moderator's new wording for a teaching draft
+            result = await self.conversation.reword(who, message.text or "", draft)
+            if result is not None:
+                await self._deliver(message, result)
+                return
         question = message.text if who.private else self._addressed_text(message)
         if question is not None:
             await self._deliver(message, await self.conversation.ask(who, question))
@@ -437,7 +448,8 @@ class TelegramBot(Lifecycle):
         elif isinstance(result, Show):
             if result.replace and query is not None and await self._edit(message, result):
                 return
-            await self._send(message, reply_html(result.reply), reply_keyboard(result.reply))
+            keyboard = reply_keyboard(result.reply, result.evidence)
+            await self._send(message, reply_html(result.reply), keyboard)
         elif isinstance(result, ShowTopic):
             await self._send(message, *topic_html(result.topic))
         elif isinstance(result, ShowTopics):
@@ -447,7 +459,10 @@ class TelegramBot(Lifecycle):
         elif isinstance(result, ShowSources):
             await self._send(message, sources_html(result.sources), None)
         elif isinstance(result, Report):
-            await self._send(message, [escape(result.text)], None)
+            await self._send(message, [escape(result.text)], buttons_keyboard(result.buttons))
+        elif isinstance(result, AskWording):
+            text, keyboard = wording_html(result)
+            await self._send(message, [text], keyboard)
 
     async def _edit(self, message: Message, result: Show) -> bool:
         chunks = split_html(reply_html(result.reply))
@@ -505,6 +520,22 @@ class TelegramBot(Lifecycle):
 def _report_polling(connected: bool, detail: str) -> None:
     """Readiness follows polling: failing getUpdates calls make this replica unready."""
     metrics.ADAPTERS.set(_PLATFORM, "connected" if connected else "disconnected", detail)
+
+
+def _draft_replied_to(message: Message) -> str | None:
+    """Return the confirm action of the teaching draft this message replies to, if any."""
+    replied = message.reply_to_message
+    me = message.get_bot()
+    if replied is None or replied.from_user is None or replied.from_user.id != me.id:
+        return None
+    markup = replied.reply_markup
+    for row in markup.inline_keyboard if markup is not None else ():
+        for button in row:
+            data = button.callback_data if isinstance(button.callback_data, str) else None
+            action = TeachAction.parse(data)
+            if action is not None and action.verb is TeachVerb.CONFIRM:
+                return data
+    return None
 
 
 def _asker(chat: Chat, user_id: int | None, name: str | None) -> Asker:

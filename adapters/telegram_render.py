@@ -7,13 +7,14 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import messages
-from bot.conversation import Action
+from bot.conversation import Action, AskWording, Button
 from bot.models import Source, Topic
 from bot.reply import Citation, Outcome, Reply, Suggestion, TopicReply, citation_of
 from bot.text import shorten
 
 __all__ = [
     "MAX_MESSAGE",
+    "buttons_keyboard",
     "citation_html",
     "entry_keyboard",
     "private_link_keyboard",
@@ -23,6 +24,7 @@ __all__ = [
     "split_html",
     "topic_html",
     "topics_keyboard",
+    "wording_html",
 ]
 
 MAX_MESSAGE = 4096
@@ -54,10 +56,13 @@ def reply_html(reply: Reply) -> list[str]:
     return [escape(reply.message), topics] if topics else [escape(reply.message)]
 
 
-def entry_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """Buttons for "did you mean" suggestions (edit in place) or related questions."""
+def entry_keyboard(reply: Reply, evidence: str | None = None) -> InlineKeyboardMarkup | None:
+    """Buttons for "did you mean" suggestions (edit in place) or related questions.
+
+    A suggestion carries `evidence`, its question's reference, so picking it teaches the bot.
+    """
     rows: list[list[InlineKeyboardButton]] = []
-    rows += [[_button(s, Action.suggestion(s.entry_id))] for s in reply.suggestions]
+    rows += [[_button(s, Action.suggestion(s.entry_id, evidence))] for s in reply.suggestions]
     rows += [[_button(s, Action.entry(s.entry_id))] for s in reply.related]
     if reply.entry is not None and not reply.is_safety:
         entry_id = reply.entry.id
@@ -75,12 +80,42 @@ def entry_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def reply_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+def reply_keyboard(reply: Reply, evidence: str | None = None) -> InlineKeyboardMarkup | None:
     """Return the buttons under a reply: its own, or the topics when it was refused."""
-    keyboard = entry_keyboard(reply)
+    keyboard = entry_keyboard(reply, evidence)
     if keyboard is None and reply.topics and not reply.is_help:
         return topics_keyboard(reply.topics)
     return keyboard
+
+
+def buttons_keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """Render the core's buttons (teaching, undo), one per row so long labels stay readable."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(shorten(b.label, _LABEL), callback_data=b.action)] for b in buttons]
+    )
+
+
+def wording_html(ask: AskWording) -> tuple[str, InlineKeyboardMarkup]:
+    """Render a teaching draft: what goes where, the wording, and how to change it.
+
+    The moderator confirms with the button, or replies to this message with a new wording
+    (the adapter finds the draft through the confirm button on the message replied to).
+    """
+    text = (
+        f"<b>{escape(ask.title)}</b>\n{escape(ask.prompt)}\n\n<code>{escape(ask.wording)}</code>"
+        f"\n\n{escape(messages.TEACH_REWORD)}"
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(ask.confirm.label, callback_data=ask.confirm.action),
+                InlineKeyboardButton(ask.cancel.label, callback_data=ask.cancel.action),
+            ]
+        ]
+    )
+    return text, keyboard
 
 
 def private_link_keyboard(username: str, payload: str) -> InlineKeyboardMarkup:

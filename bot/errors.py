@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FaqBotError", "Issue", "KnowledgeError", "StorageError"]
+__all__ = ["FaqBotError", "Issue", "KnowledgeError", "LearnError", "StorageError"]
 
 
 class FaqBotError(Exception):
@@ -45,4 +45,12 @@ class StorageError(FaqBotError):
 
     The message names the store in a form safe to log (no password) and, where it can,
     the setting to change.
+    """
+
+
+class LearnError(FaqBotError):
+    """A change taught to the FAQ was refused; nothing was written.
+
+    The message is one line that says why, naming the file, line and entry where there is
+    one (e.g. the entry that already owns a phrasing).
     """

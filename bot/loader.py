@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,12 +23,18 @@ _Item = TypeVar("_Item", Source, Topic, Entry)
 _Located = tuple[Document, LinePath]  # where an item stands, for error lines
 
 
-def load_knowledge(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> KnowledgeBase:
+def load_knowledge(
+    path: str | Path,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    texts: Mapping[Path, str] | None = None,
+) -> KnowledgeBase:
     """Load a FAQ file, or every `*.yaml` file of a folder merged, and validate it all.
 
     Args:
         path: A YAML file or a folder of them.
         max_bytes: Size cap for each file.
+        texts: New text for some of the files, validated in place of what is on disk (a
+            change is checked before it replaces a file).
 
     Returns:
         The validated knowledge base.
@@ -48,7 +54,7 @@ def load_knowledge(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Know
         raise KnowledgeError([Issue(str(root), 0, hint)])
     builder = _Builder()
     for file in files:
-        builder.add_file(file, max_bytes)
+        builder.add_file(file, max_bytes, (texts or {}).get(file))
     return builder.finish(str(root))
 
 
@@ -67,8 +73,8 @@ class _Builder:
         # Ids of items that failed validation: references to them are not reported again.
         self.broken: set[str] = set()
 
-    def add_file(self, file: Path, max_bytes: int) -> None:
-        doc, issues = read_yaml(file, max_bytes)
+    def add_file(self, file: Path, max_bytes: int, text: str | None = None) -> None:
+        doc, issues = read_yaml(file, max_bytes, text)
         self.issues.extend(issues)
         if doc is None:
             return

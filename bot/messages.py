@@ -30,6 +30,25 @@ __all__ = [
     "SLOW_DOWN",
     "STALE",
     "SUGGEST",
+    "TEACH_ADD",
+    "TEACH_ADD_LABEL",
+    "TEACH_CANCEL",
+    "TEACH_CANCELLED",
+    "TEACH_CONSOLE",
+    "TEACH_EXPIRED",
+    "TEACH_GONE",
+    "TEACH_HEADING",
+    "TEACH_NOT_OWNER",
+    "TEACH_OFF",
+    "TEACH_OUT_OF_SCOPE",
+    "TEACH_OUT_OF_SCOPE_LABEL",
+    "TEACH_PRIVACY",
+    "TEACH_REWORD",
+    "TEACH_UNDO",
+    "TEACH_UNDO_EXPIRED",
+    "TEACH_UNDO_HINT",
+    "TEACH_WORDING_LABEL",
+    "TEACH_WRITE",
     "THANKS",
     "TOPIC_FOUND",
     "TOPIC_HOWTO",
@@ -95,6 +114,44 @@ LOG_OFF = (
     "The question log is turned off (FAQBOT_LOG_ENABLED=false), so there is nothing to report."
 )
 RELOADED = "FAQ reloaded: {entries} entries, {topics} topics."
+# Teaching the bot from /unanswered (moderators only, in private).
+TEACH_HEADING = (
+    "Teach the bot ({shown} of {total} candidates; every button asks you to confirm the "
+    "wording before anything is written):"
+)
+TEACH_ADD_LABEL = "{n} · add to: {question}"
+TEACH_OUT_OF_SCOPE_LABEL = "{n} · out of scope"
+TEACH_ADD = "Add this wording to “{question}” ({entry})?"
+TEACH_OUT_OF_SCOPE = "Refuse this wording, and questions close to it, as out of scope?"
+TEACH_PRIVACY = (
+    "People's own words can identify them: take out names, places and other details "
+    "before you write it."
+)
+TEACH_REWORD = "To change the wording, reply to this message with the new wording."
+TEACH_WORDING_LABEL = "Wording (take out anything personal)"
+TEACH_WRITE = "Write it"
+TEACH_CANCEL = "Cancel"
+TEACH_UNDO = "Undo"
+TEACH_UNDO_HINT = "Undo is possible for {minutes} minutes."
+TEACH_CANCELLED = "Cancelled: nothing was written."
+TEACH_GONE = (
+    "That candidate is gone: it was taught or hidden, or its questions were deleted. "
+    "Send /unanswered again."
+)
+TEACH_EXPIRED = "That draft has expired or was already used. Start again from /unanswered."
+TEACH_NOT_OWNER = "Only the moderator who started this can confirm or change it."
+TEACH_UNDO_EXPIRED = (
+    "Too late to undo from here. `faqbot learn history` lists the change; take it out of "
+    "the FAQ file by hand."
+)
+TEACH_CONSOLE = (
+    'In the console, teach with `faqbot learn add ENTRY_ID "PHRASING"` or `faqbot learn '
+    'out-of-scope "PHRASING"` (`faqbot learn list` shows the candidates\' ids).'
+)
+TEACH_OFF = (
+    "Teaching from chat is not set up on this bot (no writable FAQ file or no question "
+    "log); the operator can use `faqbot learn`."
+)
 RELOAD_REJECTED = "FAQ edit rejected; still answering from the last good version."
 SAFETY_PUBLIC = "I'll answer you in private."
 SAFETY_OPEN_PRIVATE = "Open my private reply"
@@ -116,10 +173,12 @@ def privacy(*, logging: bool, text: bool, ids: bool, days: float) -> str:
         kept = "This bot keeps no log of questions."
     else:
         what = "your question's text, " if text else ""
+        # Picks are learning evidence only while the text is kept (bot.conversation.evidence).
+        picked = ", and which suggested question you picked" if text else ""
         who = "your user and chat ids, " if ids else "not who you are or where you asked, "
         kept = (
             f"To improve the FAQ, this bot logs each question: {what}the time, the platform "
-            f"and which answer it gave; {who}and deletes these rows after {days:g} days. "
+            f"and which answer it gave{picked}; {who}and deletes these rows after {days:g} days. "
             "Only the bot's operator and the moderators they name can read the log. "
             "A question asking for personal help with leaving is never stored with its text."
         )

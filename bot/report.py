@@ -13,7 +13,7 @@ from bot.service import FaqService
 from bot.storage.store import LogReader
 from bot.text import phrasing_key
 
-__all__ = ["Group", "Report", "build_report", "render_report"]
+__all__ = ["Group", "Report", "build_report", "group_questions", "render_report"]
 
 _SAME = 75.0  # token-set similarity at which two questions count as one
 
@@ -66,17 +66,7 @@ def build_report(service: FaqService | None, qlog: LogReader, days: float = 7.0)
     """
     rows = qlog.questions(since=time.time() - days * 86_400)
     missed = [r.question for r in rows if r.outcome != "answer" and r.question]
-    groups: list[list[str]] = []
-    keys: list[str] = []
-    for question in missed:
-        key = phrasing_key(question)
-        hit = process.extractOne(key, keys, scorer=fuzz.token_set_ratio, score_cutoff=_SAME)
-        if hit is None:
-            keys.append(key)
-            groups.append([question])
-        else:
-            groups[hit[2]].append(question)
-    groups.sort(key=len, reverse=True)
+    groups = group_questions(missed)
     built = []
     for members in groups:
         examples = tuple(dict.fromkeys(members))[:3]
@@ -100,6 +90,26 @@ def build_report(service: FaqService | None, qlog: LogReader, days: float = 7.0)
     unanswered = sum(r.outcome != "answer" for r in rows)
     votes = qlog.votes(since=time.time() - days * 86_400)
     return Report(days, len(rows), unanswered, tuple(built), tuple(top), votes)
+
+
+def group_questions(questions: list[str]) -> list[list[str]]:
+    """Group near-duplicate questions, most frequent group first.
+
+    Each group keeps its members in the order given (oldest first when the log's order is
+    kept), so a group's first member stays the same as newer questions join it.
+    """
+    groups: list[list[str]] = []
+    keys: list[str] = []
+    for question in questions:
+        key = phrasing_key(question)
+        hit = process.extractOne(key, keys, scorer=fuzz.token_set_ratio, score_cutoff=_SAME)
+        if hit is None:
+            keys.append(key)
+            groups.append([question])
+        else:
+            groups[hit[2]].append(question)
+    groups.sort(key=len, reverse=True)  # stable: equal sizes keep their first-asked order
+    return groups
 
 
 def render_report(report: Report, limit: int = 20) -> str:

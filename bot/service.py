@@ -220,6 +220,14 @@ class FaqService:
             return Reply(query, outcome, score, messages.SUGGEST, suggestions=offered)
         return Reply(query, outcome, score, messages.NONE, topics=snapshot.kb.topics)
 
+    def rank(self, text: str, limit: int = 5) -> list[Candidate]:
+        """Rank the FAQ's entries and out-of-scope blocks for a text, best first (no policy).
+
+        For moderators' tools (nearest entries, nearest out-of-scope block); people's
+        questions go through `ask`, which decides the safety reply and the outcome first.
+        """
+        return self._snapshot.matcher.rank(clean_input(text, self.max_chars), limit=limit)
+
     def search(self, text: str, limit: int = 10) -> tuple[Reply, ...]:
         """Return the answers of up to `limit` entries that match a text (inline search).
 

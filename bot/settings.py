@@ -8,9 +8,12 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from faqbot_knowledge import shipped_faq
+from faqbot_knowledge import shipped_devset, shipped_faq
 
-__all__ = ["Settings", "default_knowledge"]
+__all__ = ["DEFAULT_DEVSET", "Settings", "default_knowledge"]
+
+# The labelled dev set `faqbot eval` and every learned change are measured on.
+DEFAULT_DEVSET = Path(shipped_devset())
 
 
 def default_knowledge() -> Path:
@@ -76,6 +79,15 @@ class Settings(BaseSettings):
     group_burst: int = Field(default=10, ge=1)
     group_interval_seconds: float = Field(default=3.0, gt=0)
     reload_interval_seconds: float = Field(default=30.0, gt=0)
+    # Teaching the bot (`faqbot learn`, the moderators' buttons under /unanswered).
+    learn_git_commit: bool = False
+    learn_history: Path | None = Field(
+        default=None, description="Audit log of learned changes (default: beside the FAQ)."
+    )
+    learn_devset: Path = Field(default=DEFAULT_DEVSET, description="Labelled set for the gate.")
+    learn_min_accuracy: float = Field(default=0.92, ge=0.0, le=1.0)
+    learn_min_refusal: float = Field(default=0.92, ge=0.0, le=1.0)
+    learn_undo_seconds: float = Field(default=600.0, ge=0)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -93,7 +105,9 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("data_dir", "database_url", "hash_secret", "log_path", mode="before")
+    @field_validator(
+        "data_dir", "database_url", "hash_secret", "log_path", "learn_history", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         # `FAQBOT_DATABASE_URL=` left empty in a copied .env means "not set", not "".

@@ -6,16 +6,19 @@ import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import watchfiles
 
-from bot import messages, metrics
+from bot import kbdiff, messages, metrics
 from bot.errors import KnowledgeError
 from bot.service import FaqService
 
 __all__ = [
     "ReloadResult",
+    "Reloaded",
+    "describe_reload",
     "knowledge_filter",
     "reload_and_describe",
     "reload_once",
@@ -25,7 +28,29 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ReloadResult = Callable[[str, bool], Awaitable[None]]  # (message, ok) -> notify moderators
+
+@dataclass(frozen=True, slots=True)
+class Reloaded:
+    """How a reload went, for moderators.
+
+    Attributes:
+        text: One message: the result, then what changed (or every error, file and line).
+        ok: The new FAQ is in use.
+        changes: What changed since the last good version (`bot.kbdiff`); empty when
+            nothing did, or when the reload was refused.
+    """
+
+    text: str
+    ok: bool
+    changes: tuple[str, ...] = ()
+
+    @property
+    def worth_telling(self) -> bool:
+        """Whether moderators should hear about it: a refused edit, or a real change."""
+        return not self.ok or bool(self.changes)
+
+
+ReloadResult = Callable[[Reloaded], Awaitable[None]]  # notify moderators
 
 
 def knowledge_filter(path: Path) -> Callable[[watchfiles.Change, str], bool]:
@@ -50,11 +75,12 @@ def _watched(path: Path) -> Path:
     return resolved if resolved.is_dir() else resolved.parent
 
 
-def reload_and_describe(service: FaqService) -> tuple[str, bool]:
-    """Reload, log the outcome, and describe it in one message for moderators.
+def describe_reload(service: FaqService) -> Reloaded:
+    """Reload, log the outcome, and describe it for moderators, with what changed.
 
     The log has full paths; the message names files only, because it is shown in chats.
     """
+    old = service.kb
     try:
         kb = service.reload()
     except KnowledgeError as exc:
@@ -62,16 +88,23 @@ def reload_and_describe(service: FaqService) -> tuple[str, bool]:
         for issue in exc.issues:
             log.error("reload rejected: %s", issue)
         lines = [f"{Path(i.path).name}:{i.line}: {i.message}" for i in exc.issues]
-        return "\n".join([messages.RELOAD_REJECTED, *lines]), False
+        return Reloaded("\n".join([messages.RELOAD_REJECTED, *lines]), False)
     metrics.observe_reload(True, len(kb.entries))
+    changed = tuple(kbdiff.changes(old, kb))
     text = messages.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics))
-    log.warning("%s", text)
-    return text, True
+    log.warning("%s (%d changes)", text, len(changed))
+    return Reloaded("\n".join([text, *changed]), True, changed)
 
 
-async def reload_once(service: FaqService) -> tuple[str, bool]:
-    """Reload off the event loop and describe the result in one message."""
-    return await asyncio.to_thread(reload_and_describe, service)
+def reload_and_describe(service: FaqService) -> tuple[str, bool]:
+    """Reload and describe the result in one message (see `describe_reload`)."""
+    result = describe_reload(service)
+    return result.text, result.ok
+
+
+async def reload_once(service: FaqService) -> Reloaded:
+    """Reload off the event loop and describe the result."""
+    return await asyncio.to_thread(describe_reload, service)
 
 
 async def watch_knowledge(
@@ -87,7 +120,7 @@ async def watch_knowledge(
         service: What to reload.
         path: The FAQ file or folder.
         stop: Ends the watch.
-        on_result: Called with the outcome of every reload (to notify moderators).
+        on_result: Called with the outcome of every reload (to tell moderators).
         debounce_ms: Changes closer together than this are one reload.
     """
     async for _changes in watchfiles.awatch(
@@ -97,10 +130,10 @@ async def watch_knowledge(
         stop_event=stop,
         recursive=False,
     ):
-        message, ok = await reload_once(service)
+        result = await reload_once(service)
         if on_result is not None:
             try:
-                await on_result(message, ok)
+                await on_result(result)
             except Exception:
                 log.exception("could not notify moderators about a reload")
 
@@ -118,7 +151,7 @@ def watch_in_thread(service: FaqService, path: Path) -> threading.Event:
             recursive=False,
             raise_interrupt=False,
         ):
-            reload_and_describe(service)
+            describe_reload(service)
 
     threading.Thread(target=run, name="faq-watch", daemon=True).start()
     return stop

@@ -57,22 +57,26 @@ class Document:
         return self.lines.get(loc, 1)
 
 
-def read_yaml(path: Path, max_bytes: int) -> tuple[Document | None, list[Issue]]:
+def read_yaml(
+    path: Path, max_bytes: int, text: str | None = None
+) -> tuple[Document | None, list[Issue]]:
     """Read one YAML file safely.
 
     Args:
         path: The file.
         max_bytes: Files larger than this are refused unread.
+        text: The file's text, when it is checked before being written (`bot.learn`).
 
     Returns:
         The document (None when it could not be read) and the problems found.
     """
     name = str(path)
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if text is None else len(text.encode("utf-8"))
         if size > max_bytes:
             return None, [Issue(name, 0, f"file is {size} bytes, over the {max_bytes}-byte cap")]
-        text = path.read_text(encoding="utf-8")
+        if text is None:
+            text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return None, [Issue(name, 0, f"not UTF-8 text ({exc.reason})")]
     except OSError as exc:

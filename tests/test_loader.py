@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 
 from bot.errors import KnowledgeError
-from bot.loader import load_knowledge
+from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from tests.conftest import FAQ, MINIMAL
 
 
-def errors_of(path: Path, **kwargs: int) -> list[str]:
+def errors_of(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[str]:
     with pytest.raises(KnowledgeError) as caught:
-        load_knowledge(path, **kwargs)
+        load_knowledge(path, max_bytes)
     return [str(issue) for issue in caught.value.issues]
 
 

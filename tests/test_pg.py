@@ -18,7 +18,7 @@ import pytest
 from bot.reply import Outcome
 from bot.service import FaqService
 from bot.state import Budget, Hasher, MemoryState, SharedState
-from bot.storage import QuestionLog, parse_database_url
+from bot.storage import SCHEMA_VERSION, QuestionLog, parse_database_url
 from bot.storage.pgstate import MAX_TTL, PostgresState
 from bot.storage.postgres import PostgresStore
 from tests.conftest import FAQ, ROOT, ask_logged
@@ -294,10 +294,13 @@ def test_migrate_command_then_doctor_sees_it(pg_url: str) -> None:
         timeout=60,
         check=False,
     )
-    assert done.returncode == 0 and "PostgreSQL schema at version 1" in done.stdout
+    assert (
+        done.returncode == 0
+        and f"PostgreSQL schema at version {SCHEMA_VERSION['postgresql']}" in done.stdout
+    )
     after = subprocess.run(
         doctor, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert after.returncode == 0, after.stdout
-    assert "reachable, schema at version 1" in after.stdout
+    assert f"reachable, schema at version {SCHEMA_VERSION['postgresql']}" in after.stdout
     assert "FAQBOT_HASH_SECRET is not set" in after.stdout  # a warning, not a failure

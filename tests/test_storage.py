@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,20 +161,20 @@ class SlowStore(SqliteStore):
         self.release = threading.Event()
         self.calls = 0
 
-    def write(self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow]) -> None:
+    def write(self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow], *rest: Any) -> None:
         self.calls += 1
         self.release.wait(30)
-        super().write(questions, votes)
+        super().write(questions, votes, *rest)
 
 
 class FlakyStore(SqliteStore):
     """A SQLite store whose first write hits a bug (not a database error)."""
 
-    def write(self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow]) -> None:
+    def write(self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow], *rest: Any) -> None:
         if not getattr(self, "failed", False):
             self.failed = True
             raise RuntimeError("a bug in the writer")
-        super().write(questions, votes)
+        super().write(questions, votes, *rest)
 
 
 def test_queue_is_bounded_and_drops_are_counted(tmp_path: Path) -> None:

@@ -155,7 +155,9 @@ def test_purge_erases_the_sqlite_log_and_leftovers(tmp_path: Path) -> None:
     assert faqbot("purge", env=env).returncode == 2  # no terminal, no --yes: nothing done
     done = faqbot("purge", "--yes", env=env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.count("erased 2 rows (1 questions, 1 feedback)") == 2
+    assert (
+        done.stdout.count("erased 2 rows (1 questions, 1 feedback, 0 picks, 0 learn_ignored)") == 2
+    )
     for folder in (tmp_path, tmp_path / "data"):
         for file in folder.glob("*.sqlite3*"):
             assert b"hyesan" not in file.read_bytes(), file

@@ -12,7 +12,7 @@ import pytest
 
 from bot.reply import Outcome
 from bot.service import FaqService
-from bot.watch import watch_knowledge
+from bot.watch import Reloaded, watch_knowledge
 from tests.conftest import MINIMAL
 
 EDITED = MINIMAL.replace("The first answer.", "An edited answer.")
@@ -25,8 +25,8 @@ class Watching:
         self.results: list[tuple[str, bool]] = []
         self.changed = asyncio.Event()
 
-    async def on_result(self, message: str, ok: bool) -> None:
-        self.results.append((message, ok))
+    async def on_result(self, result: Reloaded) -> None:
+        self.results.append((result.text, result.ok))
         self.changed.set()
 
     def answer(self) -> str:

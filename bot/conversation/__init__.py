@@ -1,11 +1,13 @@
 """The conversation layer: one platform-neutral API for every adapter."""
 
-from bot.conversation.actions import Action, Verb
+from bot.conversation.actions import Action, TeachAction, TeachVerb, Verb
 from bot.conversation.asker import Asker
 from bot.conversation.conversation import SAFETY_PAYLOAD, Conversation
 from bot.conversation.limits import Kind, Limiter, RatePolicy
 from bot.conversation.moderators import Moderators
 from bot.conversation.results import (
+    AskWording,
+    Button,
     Notice,
     Privately,
     Report,
@@ -20,7 +22,9 @@ from bot.conversation.results import (
 __all__ = [
     "SAFETY_PAYLOAD",
     "Action",
+    "AskWording",
     "Asker",
+    "Button",
     "Conversation",
     "Kind",
     "Limiter",
@@ -35,5 +39,7 @@ __all__ = [
     "ShowTopic",
     "ShowTopics",
     "Silence",
+    "TeachAction",
+    "TeachVerb",
     "Verb",
 ]

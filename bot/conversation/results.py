@@ -8,6 +8,8 @@ from bot.models import Source, Topic
 from bot.reply import Reply, TopicReply
 
 __all__ = [
+    "AskWording",
+    "Button",
     "Notice",
     "Privately",
     "Report",
@@ -28,10 +30,21 @@ class Show:
         reply: The core's reply.
         replace: A picked suggestion: replace the message the click came from where the
             platform can, rather than adding a new one.
+        evidence: The question's reference, for its "did you mean" buttons
+            (`Action.suggestion(id, evidence)`): picking one teaches the bot.
     """
 
     reply: Reply
     replace: bool = False
+    evidence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button to show under a message; a click sends `action` back to the core."""
+
+    label: str
+    action: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +88,34 @@ class Report:
     """Moderator output about other people's questions.
 
     The core returns it only where `Moderators.is_private_place` holds, so adapters show it
-    as plain text right there.
+    as plain text right there, with its buttons (teaching, undo) under it.
     """
 
     text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AskWording:
+    """Ask a moderator to confirm or reword what `learn` will write (moderators, in private).
+
+    People's own words can identify them, so nothing from the log is written before a
+    moderator has seen the wording and confirmed or changed it.
+
+    Attributes:
+        title: A short heading (at most 45 characters: Discord's modal title).
+        prompt: What will be written where, and how to reword it.
+        wording: The proposed wording (prefilled where the platform can).
+        confirm: Writes the wording as it is (`lc:TOKEN`); a reworded answer refers to the
+            same draft (`Conversation.reword`, `Conversation.confirm`).
+        cancel: Drops the draft (`lx:TOKEN`).
+    """
+
+    title: str
+    prompt: str
+    wording: str
+    confirm: Button
+    cancel: Button
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,4 +139,6 @@ class Privately:
     payload: str
 
 
-Result = Show | ShowTopic | ShowTopics | ShowSources | Notice | Report | Silence | Privately
+Result = (
+    Show | ShowTopic | ShowTopics | ShowSources | Notice | Report | Silence | Privately | AskWording
+)

@@ -5,7 +5,7 @@ in `bot.storage.setup`.
 """
 
 from bot.storage.qlog import QuestionLog
-from bot.storage.schema import SCHEMA_VERSION, LoggedQuestion, SchemaStatus
+from bot.storage.schema import SCHEMA_VERSION, LoggedPick, LoggedQuestion, SchemaStatus
 from bot.storage.setup import (
     database_url,
     make_hasher,
@@ -21,6 +21,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "DatabaseUrl",
     "LogReader",
+    "LoggedPick",
     "LoggedQuestion",
     "QuestionLog",
     "SchemaStatus",

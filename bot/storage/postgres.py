@@ -16,7 +16,10 @@ from bot.errors import StorageError
 from bot.storage.schema import (
     POSTGRES_MIGRATIONS,
     SCHEMA_VERSION,
+    IgnoreRow,
+    LoggedPick,
     LoggedQuestion,
+    PickRow,
     QuestionRow,
     SchemaStatus,
     VoteRow,
@@ -32,7 +35,8 @@ __all__ = ["MIGRATION_LOCK", "PostgresStore", "connect", "migrate"]
 
 # pg_advisory_xact_lock key held while migrating: replicas starting together take turns.
 MIGRATION_LOCK = 0x46415142  # "FAQB"
-_TABLES = ("questions", "feedback", "rate_buckets", "seen_marks")
+_TABLES = ("questions", "feedback", "picks", "learn_ignored", "rate_buckets", "seen_marks")
+_LEARNING = 2  # the migration that added refs, picks and hidden candidates
 
 
 def connect(url: DatabaseUrl, *, timeout: float = 5.0) -> Any:
@@ -113,7 +117,13 @@ class PostgresStore:
             raise _error(self.url, "cannot migrate", exc) from exc
         self._db = db
 
-    def write(self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow]) -> None:
+    def write(
+        self,
+        questions: Sequence[QuestionRow],
+        votes: Sequence[VoteRow],
+        picks: Sequence[PickRow] = (),
+        ignores: Sequence[IgnoreRow] = (),
+    ) -> None:
         """Write rows in one transaction."""
         if self._db is None:
             raise StorageError(f"{self.name}: not open")
@@ -122,7 +132,8 @@ class PostgresStore:
                 if questions:
                     cur.executemany(
                         "INSERT INTO questions (asked_at, platform, question, outcome, entry_id,"
-                        " score, user_id, chat_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                        " score, user_id, chat_id, ref, offered)"
+                        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                         [
                             (
                                 q.asked_at,
@@ -133,6 +144,8 @@ class PostgresStore:
                                 q.score,
                                 q.user_id,
                                 q.chat_id,
+                                q.ref,
+                                q.offered,
                             )
                             for q in questions
                         ],
@@ -141,6 +154,18 @@ class PostgresStore:
                     cur.executemany(
                         "INSERT INTO feedback (given_at, entry_id, helpful) VALUES (%s, %s, %s)",
                         [(v.given_at, v.entry_id, v.helpful) for v in votes],
+                    )
+                if picks:
+                    cur.executemany(
+                        "INSERT INTO picks (picked_at, ref, entry_id, how) VALUES (%s, %s, %s, %s)",
+                        [(p.picked_at, p.ref, p.entry_id, p.how) for p in picks],
+                    )
+                if ignores:
+                    cur.executemany(
+                        "INSERT INTO learn_ignored (candidate_id, ignored_at) VALUES (%s, %s)"
+                        " ON CONFLICT (candidate_id)"
+                        " DO UPDATE SET ignored_at = EXCLUDED.ignored_at",
+                        [(i.candidate_id, i.ignored_at) for i in ignores],
                     )
         except psycopg.Error as exc:
             raise _error(self.url, "cannot write", exc) from exc
@@ -171,6 +196,9 @@ class PostgresStore:
                 for sql, limit in (
                     ("DELETE FROM questions WHERE asked_at < %s", cutoff),
                     ("DELETE FROM feedback WHERE given_at < %s", cutoff),
+                    ("DELETE FROM picks WHERE picked_at < %s", cutoff),
+                    # A hidden candidate's questions are gone by now; so is the reason to hide it.
+                    ("DELETE FROM learn_ignored WHERE ignored_at < %s", cutoff),
                     # Keyed hashes are useless once the day's key has changed.
                     ("DELETE FROM rate_buckets WHERE expires_at < %s", now),
                     ("DELETE FROM seen_marks WHERE expires_at < %s", now),
@@ -192,12 +220,33 @@ class PostgresStore:
     def questions(self, since: float) -> list[LoggedQuestion]:
         """Return the questions asked since a time, oldest first."""
         with self._reader("read") as db:
+            learning = _version(db) >= _LEARNING
             rows = db.execute(
-                "SELECT asked_at, platform, question, outcome, entry_id, score FROM questions"
-                " WHERE asked_at >= %s ORDER BY asked_at, id",
+                "SELECT asked_at, platform, question, outcome, entry_id, score"
+                + (", ref, offered" if learning else "")
+                + " FROM questions WHERE asked_at >= %s ORDER BY asked_at, id",
                 (since,),
             ).fetchall()
         return [LoggedQuestion(*row) for row in rows]
+
+    def picks(self, since: float) -> list[LoggedPick]:
+        """Return the picks made since a time, oldest first (none before migration 2)."""
+        with self._reader("read") as db:
+            if _version(db) < _LEARNING:
+                return []
+            rows = db.execute(
+                "SELECT picked_at, ref, entry_id, how FROM picks WHERE picked_at >= %s"
+                " ORDER BY picked_at, id",
+                (since,),
+            ).fetchall()
+        return [LoggedPick(*row) for row in rows]
+
+    def ignored(self) -> set[str]:
+        """Return the ids of the hidden learning candidates."""
+        with self._reader("read") as db:
+            if _version(db) < _LEARNING:
+                return set()
+            return {row[0] for row in db.execute("SELECT candidate_id FROM learn_ignored")}
 
     def votes(self, since: float) -> dict[str, tuple[int, int]]:
         """Count (helpful, not helpful) votes per entry since a time."""

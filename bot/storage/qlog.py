@@ -18,7 +18,14 @@ from pathlib import Path
 
 from bot import metrics
 from bot.errors import StorageError
-from bot.storage.schema import LoggedQuestion, QuestionRow, VoteRow
+from bot.storage.schema import (
+    IgnoreRow,
+    LoggedPick,
+    LoggedQuestion,
+    PickRow,
+    QuestionRow,
+    VoteRow,
+)
 from bot.storage.sqlite import SqliteStore
 from bot.storage.store import Store
 
@@ -39,7 +46,8 @@ class _Purge:
         self.gone = 0
 
 
-_Item = QuestionRow | VoteRow | threading.Event | _Purge | None  # None stops the writer
+_Row = QuestionRow | VoteRow | PickRow | IgnoreRow
+_Item = _Row | threading.Event | _Purge | None  # None stops the writer
 
 
 class QuestionLog:
@@ -111,21 +119,50 @@ class QuestionLog:
         *,
         user_id: object = None,
         chat_id: object = None,
+        ref: str | None = None,
+        offered: tuple[str, ...] = (),
     ) -> None:
-        """Queue one question (ids are dropped unless storing them was asked for; None: no text)."""
+        """Queue one question (ids are dropped unless storing them was asked for; None: no text).
+
+        Args:
+            platform: Where it was asked.
+            question: Its text, or None (never stored when text logging is off).
+            outcome: answer, suggest or none.
+            entry_id: The answered entry.
+            score: The best match's score.
+            user_id: Who asked (stored only with `store_ids`).
+            chat_id: Where (stored only with `store_ids`).
+            ref: A random reference later picks may point at (kept only with the text).
+            offered: The entries offered as "did you mean".
+        """
         keep = self.store_ids
+        text = question if self.store_text else None
         self._put(
             QuestionRow(
                 self._clock(),
                 platform,
-                question if self.store_text else None,
+                text,
                 outcome,
                 entry_id,
                 score,
                 str(user_id) if keep and user_id is not None else None,
                 str(chat_id) if keep and chat_id is not None else None,
+                ref if text is not None else None,
+                " ".join(offered) or None,
             )
         )
+
+    def pick(self, ref: str, entry_id: str, how: str) -> None:
+        """Queue evidence that the question `ref` meant an entry (no text, no ids).
+
+        Kept only while question text is: without it no pick could ever become a candidate.
+        """
+        if self.store_text:
+            self._put(PickRow(self._clock(), ref, entry_id, how))
+
+    def ignore(self, candidate_id: str) -> None:
+        """Queue hiding a learning candidate."""
+        self._put(IgnoreRow(candidate_id, self._clock()))
 
     def feedback(self, entry_id: str, helpful: bool) -> None:
         """Queue one helpful / not helpful vote (who voted is not recorded)."""
@@ -211,9 +248,17 @@ class QuestionLog:
         """Count helpful and unhelpful votes per entry since a time."""
         return self.store.votes(since)
 
+    def picks(self, since: float) -> list[LoggedPick]:
+        """Read the picks made since a time (for the learning candidates)."""
+        return self.store.picks(since)
+
+    def ignored(self) -> set[str]:
+        """Read the ids of the hidden learning candidates."""
+        return self.store.ignored()
+
     # --- the writer thread -------------------------------------------------------------
 
-    def _put(self, row: QuestionRow | VoteRow) -> None:
+    def _put(self, row: _Row) -> None:
         if self._closed:
             self._drop(1, "closed")
             return
@@ -249,7 +294,7 @@ class QuestionLog:
                 if opened:
                     self._maybe_purge()  # at start, then at most every purge_every
                 items = self._take()
-                rows = [i for i in items if isinstance(i, QuestionRow | VoteRow)]
+                rows = [i for i in items if isinstance(i, _Row)]
                 unwritten = len(rows)
                 if rows:
                     opened = self._write(rows, opened)
@@ -301,14 +346,16 @@ class QuestionLog:
         self._recovered()
         return True
 
-    def _write(self, rows: list[QuestionRow | VoteRow], opened: bool) -> bool:
+    def _write(self, rows: list[_Row], opened: bool) -> bool:
         if not opened and not self._connect():
             self._drop(len(rows), "unavailable")
             return False
         questions = [r for r in rows if isinstance(r, QuestionRow)]
         votes = [r for r in rows if isinstance(r, VoteRow)]
+        picks = [r for r in rows if isinstance(r, PickRow)]
+        ignores = [r for r in rows if isinstance(r, IgnoreRow)]
         try:
-            self.store.write(questions, votes)
+            self.store.write(questions, votes, picks, ignores)
         except StorageError as exc:
             # The batch is dropped, not retried: a commit that failed on the way back
             # may have landed, and a row counted twice misleads more than one missing.

@@ -14,7 +14,10 @@ __all__ = [
     "POSTGRES_MIGRATIONS",
     "SCHEMA_VERSION",
     "SQLITE_MIGRATIONS",
+    "IgnoreRow",
+    "LoggedPick",
     "LoggedQuestion",
+    "PickRow",
     "QuestionRow",
     "SchemaStatus",
     "VoteRow",
@@ -31,6 +34,16 @@ SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     (  # 2: retention purges and the report read feedback by time too
         "CREATE INDEX IF NOT EXISTS feedback_given_at ON feedback (given_at)",
+    ),
+    (  # 3: evidence for learning (bot.learn): picks point at question rows
+        "ALTER TABLE questions ADD COLUMN ref TEXT",
+        "ALTER TABLE questions ADD COLUMN offered TEXT",
+        "CREATE INDEX IF NOT EXISTS questions_ref ON questions (ref)",
+        "CREATE TABLE IF NOT EXISTS picks (id INTEGER PRIMARY KEY, picked_at REAL NOT NULL,"
+        " ref TEXT NOT NULL, entry_id TEXT NOT NULL, how TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS picks_picked_at ON picks (picked_at)",
+        "CREATE TABLE IF NOT EXISTS learn_ignored (candidate_id TEXT PRIMARY KEY,"
+        " ignored_at REAL NOT NULL)",
     ),
 )
 
@@ -53,6 +66,17 @@ POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (
         " expires_at DOUBLE PRECISION NOT NULL)",
         "CREATE INDEX IF NOT EXISTS seen_marks_expires_at ON seen_marks (expires_at)",
     ),
+    (  # 2: evidence for learning (bot.learn): picks point at question rows
+        "ALTER TABLE questions ADD COLUMN IF NOT EXISTS ref TEXT",
+        "ALTER TABLE questions ADD COLUMN IF NOT EXISTS offered TEXT",
+        "CREATE INDEX IF NOT EXISTS questions_ref ON questions (ref)",
+        "CREATE TABLE IF NOT EXISTS picks (id BIGSERIAL PRIMARY KEY,"
+        " picked_at DOUBLE PRECISION NOT NULL, ref TEXT NOT NULL, entry_id TEXT NOT NULL,"
+        " how TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS picks_picked_at ON picks (picked_at)",
+        "CREATE TABLE IF NOT EXISTS learn_ignored (candidate_id TEXT PRIMARY KEY,"
+        " ignored_at DOUBLE PRECISION NOT NULL)",
+    ),
 )
 
 # The version this code migrates to; both stores are numbered independently.
@@ -61,7 +85,13 @@ SCHEMA_VERSION = {"sqlite": len(SQLITE_MIGRATIONS), "postgresql": len(POSTGRES_M
 
 @dataclass(frozen=True, slots=True)
 class QuestionRow:
-    """One question to write (already stripped of what the settings say not to keep)."""
+    """One question to write (already stripped of what the settings say not to keep).
+
+    Attributes:
+        ref: A random reference for a question kept with its text that got no answer, so a
+            later pick can point at it (never derived from who asked).
+        offered: The entry ids offered as "did you mean", space-separated.
+    """
 
     asked_at: float
     platform: str
@@ -71,6 +101,8 @@ class QuestionRow:
     score: float
     user_id: str | None
     chat_id: str | None
+    ref: str | None = None
+    offered: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +115,32 @@ class VoteRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PickRow:
+    """Evidence that a question meant an entry: a picked suggestion or a later helpful vote.
+
+    Attributes:
+        ref: The `QuestionRow.ref` of the question it is about (no text, no ids here).
+        how: "suggestion" (a "did you mean" was picked) or "helpful" (a 👍 on the answer to
+            the person's next question).
+    """
+
+    picked_at: float
+    ref: str
+    entry_id: str
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreRow:
+    """A learning candidate a moderator hid (`faqbot learn ignore`)."""
+
+    candidate_id: str
+    ignored_at: float
+
+
+@dataclass(frozen=True, slots=True)
 class LoggedQuestion:
-    """One row of the log, as the report reads it."""
+    """One row of the log, as the report and the learning candidates read it."""
 
     asked_at: float
     platform: str
@@ -92,6 +148,18 @@ class LoggedQuestion:
     outcome: str
     entry_id: str | None
     score: float
+    ref: str | None = None
+    offered: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedPick:
+    """One pick, as the learning candidates read it."""
+
+    picked_at: float
+    ref: str
+    entry_id: str
+    how: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,10 @@ from bot.storage.files import private_file
 from bot.storage.schema import (
     SCHEMA_VERSION,
     SQLITE_MIGRATIONS,
+    IgnoreRow,
+    LoggedPick,
     LoggedQuestion,
+    PickRow,
     QuestionRow,
     SchemaStatus,
     VoteRow,
@@ -21,7 +24,8 @@ from bot.storage.schema import (
 
 __all__ = ["SqliteStore"]
 
-_TABLES = ("questions", "feedback")
+_TABLES = ("questions", "feedback", "picks", "learn_ignored")
+_LEARNING = 3  # the migration that added refs, picks and hidden candidates
 _STARTUP_SECONDS = 5.0
 
 
@@ -71,7 +75,13 @@ class SqliteStore:
             raise self._error("cannot prepare", exc) from exc
         self._db = db
 
-    def write(self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow]) -> None:
+    def write(
+        self,
+        questions: Sequence[QuestionRow],
+        votes: Sequence[VoteRow],
+        picks: Sequence[PickRow] = (),
+        ignores: Sequence[IgnoreRow] = (),
+    ) -> None:
         """Write rows in one transaction."""
         if self._db is None:
             raise StorageError(f"{self.name}: not open")
@@ -79,7 +89,8 @@ class SqliteStore:
             with _transaction(self._db):
                 self._db.executemany(
                     "INSERT INTO questions (asked_at, platform, question, outcome, entry_id,"
-                    " score, user_id, chat_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " score, user_id, chat_id, ref, offered)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             q.asked_at,
@@ -90,6 +101,8 @@ class SqliteStore:
                             q.score,
                             q.user_id,
                             q.chat_id,
+                            q.ref,
+                            q.offered,
                         )
                         for q in questions
                     ],
@@ -97,6 +110,14 @@ class SqliteStore:
                 self._db.executemany(
                     "INSERT INTO feedback (given_at, entry_id, helpful) VALUES (?, ?, ?)",
                     [(v.given_at, v.entry_id, int(v.helpful)) for v in votes],
+                )
+                self._db.executemany(
+                    "INSERT INTO picks (picked_at, ref, entry_id, how) VALUES (?, ?, ?, ?)",
+                    [(p.picked_at, p.ref, p.entry_id, p.how) for p in picks],
+                )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO learn_ignored (candidate_id, ignored_at) VALUES (?, ?)",
+                    [(i.candidate_id, i.ignored_at) for i in ignores],
                 )
         except sqlite3.Error as exc:
             raise self._error("cannot write", exc) from exc
@@ -112,9 +133,13 @@ class SqliteStore:
                     return None
                 gone = self._db.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,))
                 count = gone.rowcount
-                count += self._db.execute(
-                    "DELETE FROM feedback WHERE given_at < ?", (cutoff,)
-                ).rowcount
+                for sql in (
+                    "DELETE FROM feedback WHERE given_at < ?",
+                    "DELETE FROM picks WHERE picked_at < ?",
+                    # A hidden candidate's questions are gone by now; so is the reason to hide it.
+                    "DELETE FROM learn_ignored WHERE ignored_at < ?",
+                ):
+                    count += self._db.execute(sql, (cutoff,)).rowcount
                 self._db.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_purge', ?)",
                     (repr(now),),
@@ -135,12 +160,33 @@ class SqliteStore:
     def questions(self, since: float) -> list[LoggedQuestion]:
         """Return the questions asked since a time, oldest first."""
         with self._reader() as db:
+            learning = _version(db) >= _LEARNING
             rows = db.execute(
-                "SELECT asked_at, platform, question, outcome, entry_id, score FROM questions"
-                " WHERE asked_at >= ? ORDER BY asked_at, id",
+                "SELECT asked_at, platform, question, outcome, entry_id, score"
+                + (", ref, offered" if learning else "")
+                + " FROM questions WHERE asked_at >= ? ORDER BY asked_at, id",
                 (since,),
             ).fetchall()
         return [LoggedQuestion(*row) for row in rows]
+
+    def picks(self, since: float) -> list[LoggedPick]:
+        """Return the picks made since a time, oldest first (none before migration 3)."""
+        with self._reader() as db:
+            if _version(db) < _LEARNING:
+                return []
+            rows = db.execute(
+                "SELECT picked_at, ref, entry_id, how FROM picks WHERE picked_at >= ?"
+                " ORDER BY picked_at, id",
+                (since,),
+            ).fetchall()
+        return [LoggedPick(*row) for row in rows]
+
+    def ignored(self) -> set[str]:
+        """Return the ids of the hidden learning candidates."""
+        with self._reader() as db:
+            if _version(db) < _LEARNING:
+                return set()
+            return {row[0] for row in db.execute("SELECT candidate_id FROM learn_ignored")}
 
     def votes(self, since: float) -> dict[str, tuple[int, int]]:
         """Count (helpful, not helpful) votes per entry since a time."""

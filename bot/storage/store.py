@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.storage.schema import LoggedQuestion, QuestionRow, SchemaStatus, VoteRow
+from bot.storage.schema import (
+    IgnoreRow,
+    LoggedPick,
+    LoggedQuestion,
+    PickRow,
+    QuestionRow,
+    SchemaStatus,
+    VoteRow,
+)
 
 __all__ = ["LogReader", "Store"]
 
@@ -19,6 +27,14 @@ class LogReader(Protocol):
 
     def votes(self, since: float) -> dict[str, tuple[int, int]]:
         """Count (helpful, not helpful) votes per entry since a time."""
+        ...
+
+    def picks(self, since: float) -> list[LoggedPick]:
+        """Return the picks (learning evidence) made since a time, oldest first."""
+        ...
+
+    def ignored(self) -> set[str]:
+        """Return the ids of the learning candidates moderators hid."""
         ...
 
 
@@ -40,8 +56,14 @@ class Store(LogReader, Protocol):
         """Connect the writer, creating and migrating the schema if needed."""
         ...
 
-    def write(self, questions: Sequence[QuestionRow], votes: Sequence[VoteRow]) -> None:
-        """Write rows in one transaction."""
+    def write(
+        self,
+        questions: Sequence[QuestionRow],
+        votes: Sequence[VoteRow],
+        picks: Sequence[PickRow] = (),
+        ignores: Sequence[IgnoreRow] = (),
+    ) -> None:
+        """Write rows in one transaction (an ignored candidate already hidden stays once)."""
         ...
 
     def claim_purge(self, cutoff: float, now: float, every: float) -> int | None:
@@ -61,7 +83,7 @@ class Store(LogReader, Protocol):
         ...
 
     def erase(self) -> dict[str, int]:
-        """Erase every row about people now (questions, votes, limits, marks).
+        """Erase every row about people now (questions, votes, picks, limits, marks).
 
         Returns:
             How many rows each table lost.

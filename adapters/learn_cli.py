@@ -1,0 +1,186 @@
+"""`faqbot learn`: teach the bot from what people asked (see README, "Teaching the bot")."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import time
+from dataclasses import asdict
+
+from bot import messages
+from bot.errors import FaqBotError, KnowledgeError, LearnError
+from bot.learn import Change, Learner
+from bot.learn.candidates import build_candidates, find_candidate, render_candidates
+from bot.learn.history import read, render
+from bot.learn.setup import learn_config
+from bot.service import FaqService, Thresholds
+from bot.settings import Settings
+from bot.storage import make_store
+from bot.storage.schema import IgnoreRow
+from bot.storage.store import Store
+
+__all__ = ["add_learn_parser", "run_learn"]
+
+
+def add_learn_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add `learn` and its subcommands to the `faqbot` parser."""
+    learn = sub.add_parser("learn", parents=[common], help="teach the bot from what people asked")
+    verbs = learn.add_subparsers(dest="learn_command", metavar="SUBCOMMAND", required=True)
+    listing = verbs.add_parser(
+        "list", parents=[common], help="candidates from the question log, with stable ids"
+    )
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.add_argument("--limit", type=int, default=None, help="show at most N")
+    add = verbs.add_parser(
+        "add", parents=[common], help="add a phrasing as an alternate of an entry"
+    )
+    add.add_argument("entry", metavar="ENTRY_ID")
+    add.add_argument("phrasing", nargs="+", metavar="PHRASING")
+    scope = verbs.add_parser(
+        "out-of-scope", parents=[common], help="refuse a phrasing and its close paraphrases"
+    )
+    scope.add_argument("phrasing", nargs="+", metavar="PHRASING")
+    scope.add_argument("--note", help="start a new out-of-scope group with this one-line note")
+    for writer in (add, scope):
+        writer.add_argument(
+            "--yes", action="store_true", help="write the wording as given (for scripts)"
+        )
+        writer.add_argument(
+            "--force", action="store_true", help="write even if the eval figures drop too far"
+        )
+        writer.add_argument(
+            "--by", metavar="NAME", help="who teaches it, for the history (default: your login)"
+        )
+    ignore = verbs.add_parser("ignore", parents=[common], help="hide a candidate")
+    ignore.add_argument("candidate", metavar="ID")
+    hist = verbs.add_parser("history", parents=[common], help="every learned change")
+    hist.add_argument("--json", action="store_true", help="print JSON lines")
+
+
+def run_learn(args: argparse.Namespace, settings: Settings) -> int:
+    """Run one `faqbot learn` subcommand; returns the exit code."""
+    command = args.learn_command
+    if command == "list":
+        return _list(settings, as_json=args.json, limit=args.limit)
+    if command == "ignore":
+        return _ignore(settings, args.candidate)
+    if command == "history":
+        return _history(settings, as_json=args.json)
+    phrasing = " ".join(args.phrasing)
+    if command == "add":
+        change = Change.add(args.entry, phrasing)
+    else:
+        change = Change.out_of_scope(phrasing, args.note)
+    return _write(settings, change, confirmed=args.yes, force=args.force, by=args.by)
+
+
+def _write(
+    settings: Settings, change: Change, *, confirmed: bool, force: bool, by: str | None
+) -> int:
+    learner = Learner(learn_config(settings))
+    change = learner.check(change)  # refuse early, before asking anything
+    if not confirmed:
+        if not sys.stdin.isatty():
+            print(
+                "faqbot: learn writes to the FAQ file: confirm the wording at a terminal, or "
+                "add --yes",
+                file=sys.stderr,
+            )
+            return 2
+        reworded = _confirm(change, learner)
+        if reworded is None:
+            print("Nothing written.")
+            return 1
+        change = reworded
+    applied = learner.apply(change, moderator=by or _login(), platform="cli", force=force)
+    print(applied.summary())
+    return 0
+
+
+def _confirm(change: Change, learner: Learner) -> Change | None:
+    """Show the wording; Enter keeps it, a new line replaces it, "n" cancels."""
+    while True:
+        target = (
+            f"Add to {change.entry_id}:"
+            if change.entry_id
+            else "Refuse as out of scope (and close paraphrases):"
+        )
+        print(f"{target}\n  {change.phrasing}\n{messages.TEACH_PRIVACY}")
+        answer = input('Enter writes it; type a new wording to change it, or "n" to cancel: ')
+        answer = answer.strip()
+        if answer.casefold() in ("n", "no"):
+            return None
+        if not answer:
+            return change
+        try:
+            change = learner.check(Change(change.kind, answer, change.entry_id, change.note))
+        except LearnError as exc:
+            print(f"faqbot: {exc}", file=sys.stderr)
+
+
+def _list(settings: Settings, *, as_json: bool, limit: int | None) -> int:
+    store = make_store(settings)  # only read: nothing is created or migrated
+    candidates = build_candidates(store, _service_or_none(settings))
+    if as_json:
+        print(json.dumps([c.to_json() for c in candidates], ensure_ascii=False))
+    else:
+        print(render_candidates(candidates, limit))
+    return 0
+
+
+def _ignore(settings: Settings, candidate_id: str) -> int:
+    store = make_store(settings)
+    candidate = find_candidate(build_candidates(store, _service_or_none(settings)), candidate_id)
+    if candidate is None:
+        raise LearnError(f"no candidate {candidate_id!r} (faqbot learn list shows them)")
+    _write_ignore(store, candidate_id)
+    print(f"Hidden {candidate_id}: “{candidate.wording}”.")
+    return 0
+
+
+def _write_ignore(store: Store, candidate_id: str) -> None:
+    store.open()  # the bot created the log; this only migrates it if it is older
+    try:
+        store.write([], [], (), [IgnoreRow(candidate_id, time.time())])
+    finally:
+        store.close()
+
+
+def _history(settings: Settings, *, as_json: bool) -> int:
+    records = read(learn_config(settings).history_path)
+    if as_json:
+        for record in records:
+            print(json.dumps(asdict(record), ensure_ascii=False))
+    else:
+        print(render(records))
+    return 0
+
+
+def _service_or_none(settings: Settings) -> FaqService | None:
+    try:
+        return FaqService.from_path(
+            settings.knowledge,
+            thresholds=Thresholds(
+                settings.answer_threshold, settings.suggest_threshold, settings.answer_margin
+            ),
+            max_chars=settings.max_question_chars,
+            max_file_bytes=settings.max_file_bytes,
+        )
+    except KnowledgeError as exc:
+        print(
+            f"faqbot: warning: the FAQ has {len(exc.issues)} error(s) (faqbot validate lists "
+            "them); candidates are shown without their entries",
+            file=sys.stderr,
+        )
+        return None
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, FaqBotError):
+        return "cli"

@@ -1,0 +1,25 @@
+"""Build the learning pieces from the settings (the composition root calls this)."""
+
+from __future__ import annotations
+
+from bot.learn.writer import LearnConfig
+from bot.service import Thresholds
+from bot.settings import Settings
+
+__all__ = ["learn_config"]
+
+
+def learn_config(settings: Settings) -> LearnConfig:
+    """Read the `FAQBOT_LEARN_*` settings, and the FAQ and thresholds they apply to."""
+    return LearnConfig(
+        knowledge=settings.knowledge,
+        max_file_bytes=settings.max_file_bytes,
+        thresholds=Thresholds(
+            settings.answer_threshold, settings.suggest_threshold, settings.answer_margin
+        ),
+        devset=settings.learn_devset,
+        min_accuracy=settings.learn_min_accuracy,
+        min_refusal=settings.learn_min_refusal,
+        history=settings.learn_history,
+        git_commit=settings.learn_git_commit,
+    )
