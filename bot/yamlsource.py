@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,19 +82,37 @@ def read_yaml(
         return None, [Issue(name, 0, f"not UTF-8 text ({exc.reason})")]
     except OSError as exc:
         return None, [Issue(name, 0, f"cannot read file: {exc.strerror or exc}")]
-    loader = _NoAliasLoader(text)
+    if _FastLoader is not None:
+        # libyaml reads a large FAQ some twenty times faster; anything unusual (an
+        # alias, a syntax error) is read again below for the exact diagnostics.
+        with contextlib.suppress(yaml.YAMLError, _AliasSeen):
+            return _read(_FastLoader(text), name, seen=set())
+    try:
+        return _read(_NoAliasLoader(text), name, seen=None)
+    except yaml.MarkedYAMLError as exc:
+        return None, [_syntax_issue(name, exc)]
+    except yaml.YAMLError as exc:
+        return None, [Issue(name, 0, f"invalid YAML: {exc}")]
+
+
+_FastLoader: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+
+
+class _AliasSeen(Exception):
+    """libyaml composed an alias (one node reached twice); the slow path names it."""
+
+
+def _read(
+    loader: yaml.SafeLoader, name: str, seen: set[int] | None
+) -> tuple[Document | None, list[Issue]]:
     try:
         root = loader.get_single_node()
         if root is None:
             return None, [Issue(name, 1, "file is empty")]
         issues: list[Issue] = []
         lines: dict[LinePath, int] = {}
-        data = _build(loader, root, (), lines, issues, name)
+        data = _build(loader, root, (), lines, issues, name, seen)
         return Document(name, data, lines), issues
-    except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_issue(name, exc)]
-    except yaml.YAMLError as exc:
-        return None, [Issue(name, 0, f"invalid YAML: {exc}")]
     finally:
         loader.dispose()
 
@@ -127,7 +146,9 @@ def _build(
     lines: dict[LinePath, int],
     issues: list[Issue],
     name: str,
+    seen: set[int] | None,
 ) -> Any:
+    _once(node, seen)
     lines[loc] = node.start_mark.line + 1
     if node.tag not in _PLAIN_TAGS:
         # Python object tags and custom tags: refuse instead of building anything.
@@ -141,6 +162,7 @@ def _build(
             if not isinstance(key_node, ScalarNode):
                 issues.append(Issue(name, key_node.start_mark.line + 1, "keys must be plain text"))
                 continue
+            _once(key_node, seen)
             key = loader.construct_object(key_node)
             if key == "<<":
                 issues.append(
@@ -158,11 +180,11 @@ def _build(
                     )
                 )
                 continue
-            result[key] = _build(loader, value_node, (*loc, key), lines, issues, name)
+            result[key] = _build(loader, value_node, (*loc, key), lines, issues, name, seen)
         return result
     if isinstance(node, SequenceNode):
         return [
-            _build(loader, child, (*loc, i), lines, issues, name)
+            _build(loader, child, (*loc, i), lines, issues, name, seen)
             for i, child in enumerate(node.value)
         ]
     try:
@@ -170,3 +192,10 @@ def _build(
     except ConstructorError as exc:
         issues.append(Issue(name, node.start_mark.line + 1, f"cannot read value: {exc.problem}"))
         return None
+
+
+def _once(node: Node, seen: set[int] | None) -> None:
+    if seen is not None:
+        if id(node) in seen:
+            raise _AliasSeen
+        seen.add(id(node))

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -52,11 +53,11 @@ def env_for(faq: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
     return {"FAQBOT_KNOWLEDGE": str(faq), "FAQBOT_LOG_PATH": str(tmp_path / "q.sqlite3"), **extra}
 
 
-def asked(question: str, env: dict[str, str]) -> dict[str, object]:
-    done = faqbot("ask", "--json", question, env=env)
+def asked(questions: list[str], env: dict[str, str]) -> list[dict[str, Any]]:
+    """Ask in one process (JSON lines on stdin), as a script would."""
+    done = faqbot("ask", "--json", "-", env=env, stdin="".join(f"{q}\n" for q in questions))
     assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout)
-    return result
+    return [json.loads(line) for line in done.stdout.splitlines()]
 
 
 def test_add_writes_one_line_keeps_every_comment_validates_and_answers(
@@ -83,9 +84,9 @@ def test_add_writes_one_line_keeps_every_comment_validates_and_answers(
     assert len(after.splitlines()) == len(before.splitlines()) + 1
     check = faqbot("validate", env=env)
     assert check.returncode == 0 and "OK:" in check.stdout, check.stderr
-    answer = asked("r relatives of runaways punished in nk", env)
+    [answer] = asked(["r relatives of runaways punished in nk"], env)
     assert answer["outcome"] == "answer"
-    assert answer["entry"]["id"] == "family-punishment"  # type: ignore[index]
+    assert answer["entry"]["id"] == "family-punishment"
 
 
 @pytest.mark.parametrize(
@@ -154,12 +155,11 @@ def test_out_of_scope_refuses_the_question_and_its_paraphrases(
     copy = tmp_path / "faq.yaml"
     copy.write_text(data[:start] + data[end:], encoding="utf-8")
     env = env_for(copy, tmp_path)
-    assert all(asked(q, env)["note"] is None for q in PYONGYANG)
+    assert all(reply["note"] is None for reply in asked(PYONGYANG, env))
     done = faqbot("learn", "out-of-scope", PYONGYANG[0], "--yes", env=env)
     assert done.returncode == 0, done.stderr
     assert "Now: refused as out of scope." in done.stdout
-    for question in PYONGYANG:
-        reply = asked(question, env)
+    for question, reply in zip(PYONGYANG, asked(PYONGYANG, env), strict=True):
         assert reply["outcome"] == "none" and reply["note"], question
     assert faqbot("validate", env=env).returncode == 0
 
@@ -221,23 +221,26 @@ def test_a_change_that_drops_the_figures_is_refused_unless_forced(
 
 
 def test_history_lists_every_change_with_time_platform_and_moderator(
-    copy: Path, tmp_path: Path
+    copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    env = env_for(copy, tmp_path)
+    for key, value in env_for(copy, tmp_path).items():
+        monkeypatch.setenv(key, value)
     for args in (
         ["add", "banks", "can ppl in nk open a bank account", "--by", "Min-ji"],
         ["out-of-scope", "is pyongyang worth a visit", "--by", "Sam"],
     ):
-        assert faqbot("learn", *args, "--yes", env=env).returncode == 0
-    done = faqbot("learn", "history", env=env)
-    lines = done.stdout.strip().splitlines()
+        assert main(["learn", *args, "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["learn", "history"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC  cli      Min-ji: added “can ppl", lines[0])
     assert "Sam: out of scope: “is pyongyang worth a visit”" in lines[1]
-    records = [
-        json.loads(line)
-        for line in faqbot("learn", "history", "--json", env=env).stdout.splitlines()
-    ]
+    assert main(["learn", "history", "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert {r["platform"] for r in records} == {"cli"}
     assert all(
         set(r) >= {"at", "moderator", "change", "phrasing", "before", "after"} for r in records
