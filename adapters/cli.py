@@ -24,7 +24,7 @@ from adapters.scaffold import scaffold
 from bot.contract import reply_to_json
 from bot.conversation import Conversation, RatePolicy
 from bot.errors import FaqBotError, KnowledgeError
-from bot.evaluate import evaluate, load_cases
+from bot.evaluate import EvalCase, EvalReport, evaluate, held_out, load_cases
 from bot.learn import Learner
 from bot.learn.setup import learn_config
 from bot.loader import load_knowledge
@@ -47,6 +47,7 @@ from bot.storage.files import default_data_dir
 from bot.storage.postgres import PostgresStore
 from bot.storage.setup import LOG_FILE
 from bot.storage.sqlite import SqliteStore
+from bot.untuned import load_untuned
 from bot.watch import watch_in_thread
 from faqbot_knowledge import shipped_devset
 
@@ -55,6 +56,8 @@ __all__ = ["build_parser", "main"]
 log = logging.getLogger("faqbot")
 
 DEFAULT_DEVSET = Path(shipped_devset())
+# Written without sight of the FAQ and never tuned on; only in a source checkout.
+DEFAULT_UNTUNED = Path(__file__).resolve().parent.parent / "tests" / "untuned.yaml"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,7 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         "doctor", parents=[common], help="check tokens, webhook, FAQ and database; say what to fix"
     )
     add_learn_parser(sub, common)
-    ev = sub.add_parser("eval", parents=[common], help="measure matching on a labelled set")
+    ev = sub.add_parser(
+        "eval",
+        parents=[common],
+        help="measure matching: dev set, untuned set, leave-one-phrasing-out",
+    )
     ev.add_argument(
         "--set",
         type=Path,
@@ -118,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
         dest="cases",
         metavar="FILE",
         help="YAML list of {q: ..., expect: ENTRY_ID or none} (default: the dev set)",
+    )
+    ev.add_argument(
+        "--untuned",
+        type=Path,
+        default=DEFAULT_UNTUNED,
+        metavar="FILE",
+        help="the labelled untuned set (default: tests/untuned.yaml of a source checkout)",
+    )
+    ev.add_argument(
+        "--no-holdout",
+        action="store_true",
+        help="skip leave-one-phrasing-out (it rebuilds the index once per alternate)",
     )
     ev.add_argument(
         "--min-accuracy",
@@ -195,7 +214,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "ask":
         return _ask(service, args.question, as_json=args.json)
     if command == "eval":
-        return _eval(service, args.cases, args.min_accuracy, args.min_refusal)
+        return _eval(
+            service,
+            args.cases,
+            args.untuned,
+            (args.min_accuracy, args.min_refusal),
+            holdout=not args.no_holdout,
+        )
     if command in ("topics", "sources"):
         print(
             render_topics(service.topics())
@@ -378,21 +403,41 @@ def _ask(service: FaqService, words: list[str], *, as_json: bool) -> int:
     return 0
 
 
-def _eval(service: FaqService, path: Path, min_accuracy: float, min_refusal: float) -> int:
-    report = evaluate(service, load_cases(path))
-    print(f"{path}: {report.in_scope + report.out_of_scope} questions")
-    print(
-        f"in scope:     {report.correct}/{report.in_scope} answered right ({report.accuracy:.1%})"
-    )
-    print(
-        f"out of scope: {report.refused}/{report.out_of_scope} refused ({report.refusal_rate:.1%})"
-    )
-    for miss in report.misses:
+def _eval(
+    service: FaqService,
+    path: Path,
+    untuned: Path,
+    minimum: tuple[float, float],
+    *,
+    holdout: bool,
+) -> int:
+    cases = load_cases(path)
+    report = evaluate(service, cases)
+    _print_section(f"dev set: {path}", cases, report)
+    if untuned.is_file():
+        cases = load_untuned(untuned)
+        _print_section(f"untuned set, never tuned on: {untuned}", cases, evaluate(service, cases))
+    else:
         print(
-            f"  MISS {miss.case.question!r}: expected {miss.case.expect}, "
-            f"got {miss.outcome} {miss.got or '-'} ({miss.score:.2f})"
+            f"== untuned set: {untuned} not present (it is in a source checkout's tests/, "
+            "not in the installed package): skipped ==\n"
         )
+    if holdout:
+        loo = held_out(service)
+        print(
+            f"== leave-one-phrasing-out: {len(loo.cases)} alternates, each held out with its "
+            f"near-duplicates ({loo.mean_removed:.2f} phrasings per case) =="
+        )
+        parts = [
+            ("answered right", "right"),
+            ("right first suggestion", "first"),
+            ("other suggestions", "other"),
+            ("refused", "refused"),
+            ("answered wrong", "wrong"),
+        ]
+        print(", ".join(f"{label} {loo.count(v)} ({loo.share(v):.1%})" for label, v in parts))
     failed = []
+    min_accuracy, min_refusal = minimum
     if report.accuracy < min_accuracy:
         failed.append(f"accuracy {report.accuracy:.3f} < {min_accuracy}")
     if report.refusal_rate < min_refusal:
@@ -401,6 +446,26 @@ def _eval(service: FaqService, path: Path, min_accuracy: float, min_refusal: flo
         print(f"faqbot: eval below threshold: {'; '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _print_section(title: str, cases: list[EvalCase], report: EvalReport) -> None:
+    print(f"== {title} ({len(cases)} questions) ==")
+    print(
+        f"in scope:     {report.correct}/{report.in_scope} answered right "
+        f"({report.accuracy:.1%}), {report.first_right}/{report.in_scope} right or right first "
+        f"suggestion ({report.first_right_rate:.1%}), {report.wrong} answered wrong"
+    )
+    kinds = ", ".join(f"{kind} {refused}/{total}" for kind, refused, total in report.by_kind)
+    print(
+        f"out of scope: {report.refused}/{report.out_of_scope} refused "
+        f"({report.refusal_rate:.1%})" + (f": {kinds}" if kinds else "")
+    )
+    for miss in report.misses:
+        print(
+            f"  MISS {miss.case.question!r}: expected {miss.case.expect}, "
+            f"got {miss.outcome} {miss.got or '-'} ({miss.score:.2f})"
+        )
+    print()
 
 
 def _secrets(settings: Settings) -> list[str]:

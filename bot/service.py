@@ -69,10 +69,15 @@ class Snapshot:
         return 0 < len(content) <= 3 and all(stem(w) in self.vocabulary for w in content)
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> Snapshot:
-        """Index a knowledge base (CPU-bound: run it off the event loop)."""
-        safety = None
-        if kb.safety is not None:
+    def build(cls, kb: KnowledgeBase, *, safety: SafetyCheck | None = None) -> Snapshot:
+        """Index a knowledge base (CPU-bound: run it off the event loop).
+
+        Args:
+            kb: The validated FAQ.
+            safety: A safety check to reuse instead of training one from `kb` (training
+                takes about a second; leave-one-out rebuilds the index hundreds of times).
+        """
+        if safety is None and kb.safety is not None:
             safe = [*kb.safety.not_triggers, *(p for e in kb.entries for p in e.phrasings)]
             safe += [p for group in kb.out_of_scope for p in group.phrasings]
             safety = SafetyCheck(kb.safety.triggers, learned_from=safe)
@@ -133,6 +138,11 @@ class FaqService:
             max_chars=max_chars,
             max_file_bytes=max_file_bytes,
         )
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The knowledge base, matcher and safety check answers currently come from."""
+        return self._snapshot
 
     @property
     def kb(self) -> KnowledgeBase:

@@ -12,6 +12,18 @@ from bot.errors import FaqBotError
 from bot.evaluate import evaluate, load_cases
 from bot.service import FaqService
 from bot.text import phrasing_key
+from tests.test_holdout import TWINS_FAQ
+
+SMALL_DEV = """\
+- {q: is it against the law to leave nk, expect: illegal}
+- {q: how do i bake bread, expect: none}
+"""
+SMALL_UNTUNED = """\
+- {q: can you be arrested for leaving, kind: in_scope, expect: illegal}
+- {q: are families punished, kind: in_scope, expect: family}
+- {q: is it illegal to leave cuba, kind: look_alike, expect: none}
+- {q: what's the best pizza, kind: off_topic, expect: none}
+"""
 
 
 def test_dev_set_is_big_enough_and_not_copied(service: FaqService) -> None:
@@ -31,10 +43,10 @@ def test_shipped_faq_meets_quality_thresholds(service: FaqService) -> None:
 
 
 def test_eval_command_passes_and_fails_on_thresholds(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", "--min-accuracy", "0.92", "--min-refusal", "0.92"]) == 0
+    assert main(["eval", "--no-holdout", "--min-accuracy", "0.92", "--min-refusal", "0.92"]) == 0
     out = capsys.readouterr().out
     assert "in scope:" in out and "out of scope:" in out
-    assert main(["eval", "--min-accuracy", "1.01"]) == 1
+    assert main(["eval", "--no-holdout", "--min-accuracy", "1.01"]) == 1
     assert "below threshold" in capsys.readouterr().err
 
 
@@ -45,7 +57,7 @@ def test_eval_lists_misses(
         "- {q: what is bitcoin, expect: banks}\n- {q: is leaving nk illegal, expect: none}\n",
         "set.yaml",
     )
-    assert main(["eval", "--set", str(cases)]) == 0
+    assert main(["eval", "--no-holdout", "--set", str(cases)]) == 0
     out = capsys.readouterr().out
     assert "0/1 answered right" in out and "0/1 refused" in out
     assert "MISS 'what is bitcoin': expected banks" in out
@@ -66,3 +78,38 @@ def test_bad_labelled_sets_are_clear_errors(
     path = write_yaml(text, "set.yaml")
     with pytest.raises(FaqBotError, match=message):
         evaluate(service, load_cases(path))
+
+
+def test_eval_shows_dev_untuned_and_leave_one_out(
+    write_yaml: Callable[[str, str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    faq = write_yaml(TWINS_FAQ, "faq.yaml")
+    dev = write_yaml(SMALL_DEV, "dev.yaml")
+    untuned = write_yaml(SMALL_UNTUNED, "untuned.yaml")
+    args = ["eval", "--knowledge", str(faq), "--set", str(dev), "--untuned", str(untuned)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    sections = [line for line in out.splitlines() if line.startswith("== ")]
+    assert [s.split(":")[0] for s in sections] == [
+        "== dev set",
+        "== untuned set, never tuned on",
+        "== leave-one-phrasing-out",
+    ]
+    assert "== leave-one-phrasing-out: 5 alternates" in out
+    assert "look-alike " in out and "off-topic " in out  # refusals by kind
+    loo = out.splitlines()[-1]
+    for part in ("answered right", "right first suggestion", "refused", "answered wrong"):
+        assert part in loo
+
+
+def test_a_missing_untuned_set_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    absent = tmp_path / "untuned.yaml"
+    assert main(["eval", "--no-holdout", "--untuned", str(absent)]) == 0
+    out = capsys.readouterr().out
+    (line,) = [line for line in out.splitlines() if "untuned" in line]
+    assert line == (
+        f"== untuned set: {absent} not present (it is in a source checkout's tests/, "
+        "not in the installed package): skipped =="
+    )
