@@ -65,7 +65,7 @@ def test_the_wheel_ships_the_faq_and_the_dev_set_but_no_tests(wheel: Path) -> No
             ("ask", "--json", "is it illegal to leave north korea"),
             lambda out: json.loads(out)["sources"],
         ),
-        (("eval", "--min-accuracy", "0.9"), lambda out: "answered right" in out),
+        (("eval", "--no-holdout", "--min-accuracy", "0.9"), lambda out: "answered right" in out),
         (("validate",), lambda out: "OK:" in out),
     ],
 )

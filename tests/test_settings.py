@@ -56,7 +56,7 @@ def every_line_uncommented_and_empty() -> str:
         ("ask", "--json", "is it illegal to leave"),
         ("topics",),
         ("validate",),
-        ("eval",),
+        ("eval", "--no-holdout"),
     ],
 )
 def test_a_copied_env_with_empty_lines_breaks_no_command(
