@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
+import site
+import sysconfig
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["shipped_devset", "shipped_faq"]
+__all__ = ["is_installed_copy", "shipped_devset", "shipped_faq"]
 
 
 def shipped_faq() -> Path:
@@ -21,3 +23,19 @@ def shipped_faq() -> Path:
 def shipped_devset() -> Path:
     """Return the path of the labelled dev set installed with the package."""
     return Path(str(files(__name__) / "eval" / "devset.yaml"))
+
+
+def is_installed_copy(path: Path) -> bool:
+    """Whether `path` is part of this package as installed into site-packages.
+
+    Such a copy is replaced by the next upgrade (and may be read-only), so nothing should be
+    written to it. In a source checkout or an editable install it is the project's own
+    `knowledge/` folder, which is meant to be edited.
+    """
+    package = Path(str(files(__name__))).resolve()
+    installed = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    installed.update(site.getsitepackages())
+    installed.add(site.getusersitepackages())
+    if not any(package.is_relative_to(Path(p).resolve()) for p in installed):
+        return False
+    return path.resolve().is_relative_to(package)

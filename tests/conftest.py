@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +14,12 @@ import pytest
 from bot.conversation import Asker, Conversation, Show
 from bot.reply import Reply
 from bot.service import FaqService
+
+# No test touches the real data folder (~/.local/share/faqbot): a purge or a log written
+# there would be a moderator's. Subprocesses inherit this, even those that drop FAQBOT_*.
+_DATA_HOME = tempfile.mkdtemp(prefix="faqbot-tests-")
+os.environ["XDG_DATA_HOME"] = _DATA_HOME
+atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
 
 # Throwaway PostgreSQL clusters: the `postgres`, `pg_url` and `own_postgres` fixtures.
 pytest_plugins = ["tests.postgres"]

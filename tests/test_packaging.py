@@ -94,3 +94,35 @@ def test_installed_from_the_wheel_it_runs_from_another_folder(
     assert done.returncode == 0, done.stderr
     assert check(done.stdout)  # type: ignore[operator]
     assert str(ROOT) not in done.stdout + done.stderr  # nothing came from the checkout
+
+
+def test_learn_refuses_to_change_the_installed_faq(wheel: Path, tmp_path: Path) -> None:
+    # The user site-packages of a PYTHONUSERBASE: an install outside any checkout.
+    base = tmp_path / "userbase"
+    site = base / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site = site / "site-packages"
+    zipfile.ZipFile(wheel).extractall(site)
+    faq = site / "faqbot_knowledge" / "faq.yaml"
+    before = faq.read_text(encoding="utf-8")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
+    }
+    env.update(PYTHONPATH=str(site), PYTHONUSERBASE=str(base))
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters", "learn", "add", "banks", "nk bank accounts?", "--yes"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "installed with faqbot" in done.stderr and "faqbot init" in done.stderr
+    assert faq.read_text(encoding="utf-8") == before
+    assert sorted(p.name for p in faq.parent.iterdir() if not p.name.startswith("__")) == [
+        "eval",
+        "faq.yaml",
+    ]

@@ -57,8 +57,9 @@ def test_empty_or_greeting_returns_help(service: FaqService, text: str) -> None:
         "why can't\u200b north\u202e koreans leave\x1b",
         "ＷＨＹ　ＣＡＮ'Ｔ　ＮＯＲＴＨ　ＫＯＲＥＡＮＳ　ＬＥＡＶＥ",
         "why can't north koreans\n\n\tleave?!",
+        "why c\x07an't north kor\u00adeans le\u200bave",
     ],
-    ids=["control-and-bidi", "fullwidth", "whitespace"],
+    ids=["control-and-bidi", "fullwidth", "whitespace", "inside-words"],
 )
 def test_disguised_question_is_still_answered(service: FaqService, text: str) -> None:
     reply = service.ask(text)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import QuestionLog
+from bot.storage.files import default_data_dir
 from tests.conftest import FAQ, ROOT
 
 
@@ -161,3 +162,9 @@ def test_purge_erases_the_sqlite_log_and_leftovers(tmp_path: Path) -> None:
     for folder in (tmp_path, tmp_path / "data"):
         for file in folder.glob("*.sqlite3*"):
             assert b"hyesan" not in file.read_bytes(), file
+
+
+def test_tests_never_write_to_the_real_data_folder() -> None:
+    # conftest points XDG_DATA_HOME at a throwaway folder: a test's purge is never a person's.
+    assert default_data_dir().is_relative_to(Path(os.environ["XDG_DATA_HOME"]))
+    assert Path(os.environ["XDG_DATA_HOME"]).name.startswith("faqbot-tests-")

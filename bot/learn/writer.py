@@ -43,6 +43,7 @@ from bot.reply import Outcome, Reply
 from bot.scope import is_out_of_scope
 from bot.service import FaqService, Snapshot, Thresholds
 from bot.text import MAX_QUESTION_CHARS, clean_input, phrasing_key
+from faqbot_knowledge import is_installed_copy
 
 __all__ = ["MAX_PHRASING_CHARS", "Applied", "Figures", "LearnConfig", "Learner"]
 
@@ -160,6 +161,7 @@ class Learner:
             LearnError: The change would be refused (one line that says why).
         """
         change = _cleaned(change)
+        self._refuse_installed_copy()
         _, docs = self._load()
         self._check(change, self._service(self._kb()), docs)
         return change
@@ -179,6 +181,7 @@ class Learner:
             LearnError: The change was refused or could not be written; nothing was written.
         """
         change = _cleaned(change)
+        self._refuse_installed_copy()
         folder = faq_folder(self.config.knowledge)
         with write_lock(folder):
             texts, docs = self._load()
@@ -235,6 +238,16 @@ class Learner:
         return Applied(change, file, line, before, after, effect, forced, commit_id, tuple(notes))
 
     # --- steps --------------------------------------------------------------------------
+
+    def _refuse_installed_copy(self) -> None:
+        # An upgrade would silently undo the change (or the install is read-only).
+        for file in faq_files(self.config.knowledge):
+            if is_installed_copy(file):
+                raise LearnError(
+                    f"{file}: this is the FAQ installed with faqbot, which the next upgrade "
+                    "replaces; run `faqbot init FOLDER` and teach the copy it makes (set "
+                    "FAQBOT_KNOWLEDGE=FOLDER/knowledge/faq.yaml)"
+                )
 
     def _load(self) -> tuple[dict[Path, str], dict[Path, Document]]:
         texts: dict[Path, str] = {}
