@@ -14,7 +14,6 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from adapters.console import ConsoleChat, PromptSafeHandler, terminal_width
-from adapters.doctor import run_doctor
 from adapters.http_health import health_in_thread
 from adapters.learn_cli import add_learn_parser, run_learn
 from adapters.plaintext import render_reply, render_sources, render_topics
@@ -205,6 +204,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "migrate":
         return _migrate(settings)
     if command == "doctor":
+        from adapters.doctor import run_doctor  # httpx and its SSL setup: only for doctor
+
         return run_doctor(settings)
     if command == "report":
         return _report(settings, args.days, as_json=args.json)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import random
@@ -49,6 +50,8 @@ class FakeBotApi:
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # Set by `stop`: requests still held by `send_delay` end at once, unanswered.
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     base_url: str = ""
     member_status: str = "member"
     # Offsets the bot sent with getUpdates: everything below the highest is confirmed.
@@ -84,6 +87,10 @@ class FakeBotApi:
         return self.base_url
 
     async def stop(self) -> None:
+        # A request still held by `send_delay` (a reply slower than the test) would hold
+        # up the cleanup until its delay ran out: cut it off, unrecorded, as if the
+        # server went away.
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -170,7 +177,7 @@ class FakeBotApi:
             )
         chat = params.get("chat_id")
         if chat is not None and int(chat) in self.send_delay:
-            await asyncio.sleep(self.send_delay[int(chat)])
+            await self._delay(request, self.send_delay[int(chat)])
         if method == "getUpdates" and params.get("offset") is not None:
             self.offsets.append(int(params["offset"]))
         if method != "getUpdates":
@@ -183,6 +190,13 @@ class FakeBotApi:
         if failure is not None:
             return web.json_response({"ok": False, **failure}, status=failure["error_code"])
         return web.json_response({"ok": True, "result": await self._result(method, params)})
+
+    async def _delay(self, request: web.Request, seconds: float) -> None:
+        """Sleep `seconds`, unless the fake is stopped meanwhile (then drop the request)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        if self._stopping.is_set():
+            _drop(request)
 
     async def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":

@@ -23,7 +23,6 @@ import pytest
 
 from bot import messages
 from bot.service import FaqService
-from tests.conftest import FAQ
 from tests.fake_discord import APP_ID, USER, FakeDiscord
 from tests.fake_telegram import FakeBotApi
 from tests.postgres import PostgresCluster
@@ -38,9 +37,9 @@ SHARDS = 4  # two per replica: 0,1 and 2,3
 GUILDS = {shard: str((shard << 22) + 5000) for shard in range(SHARDS)}  # (id >> 22) % 4
 
 
-def questions(count: int) -> list[str]:
+def questions(service: FaqService, count: int) -> list[str]:
     """Distinct questions the FAQ answers (entry questions and their alternates)."""
-    kb = FaqService.from_path(FAQ).kb
+    kb = service.kb
     found = [p for e in kb.entries for p in (e.question, *e.alternates)]
     return found[:count]
 
@@ -127,7 +126,7 @@ def logged_questions(url: str) -> list[str]:
 
 
 async def test_two_replicas_answer_and_log_each_update_once_and_share_limits(
-    pg_url: str, telegram: FakeBotApi, discord_fake: FakeDiscord
+    pg_url: str, telegram: FakeBotApi, discord_fake: FakeDiscord, service: FaqService
 ) -> None:
     ports = [free_port(), free_port()]
     replicas = [
@@ -135,7 +134,7 @@ async def test_two_replicas_answer_and_log_each_update_once_and_share_limits(
         for i in (0, 1)
     ]
     hooks = [f"http://127.0.0.1:{port}/telegram" for port in ports]
-    texts = questions(80)
+    texts = questions(service, 80)
     tg_texts, dc_texts = texts[:40], texts[40:60]
     tg_flood, dc_flood = texts[60:72], texts[72:80]  # distinct texts: rows can be told apart
     try:
@@ -244,13 +243,13 @@ def _flat(statuses: list[Any]) -> list[int]:
 
 
 async def test_stopping_postgresql_mid_load_costs_no_answer_and_logging_resumes(
-    own_postgres: PostgresCluster, telegram: FakeBotApi
+    own_postgres: PostgresCluster, telegram: FakeBotApi, service: FaqService
 ) -> None:
     url = own_postgres.create_database()
     ports = [free_port(), free_port()]
     replicas = [Replica(f"replica-{i}", env(url, telegram, ports[i], None, 0)) for i in (0, 1)]
     hooks = [f"http://127.0.0.1:{port}/telegram" for port in ports]
-    texts = questions(90)
+    texts = questions(service, 90)
     asked = 0
 
     async def ask(batch: list[str]) -> list[int]:
