@@ -75,7 +75,7 @@ def _train(
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
-    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+    from threadpoolctl import threadpool_limits
 
     features = make_union(
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
