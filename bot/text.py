@@ -114,8 +114,7 @@ def clean_input(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
     # Invisible characters inside a word (a soft hyphen, a stray BEL) are dropped so the
     # word stays whole; line breaks and tabs separate words.
     text = "".join(
-        (" " if c.isspace() else "") if unicodedata.category(c) in _INVISIBLE else c
-        for c in text
+        (" " if c.isspace() else "") if unicodedata.category(c) in _INVISIBLE else c for c in text
     )
     text = _SPACE.sub(" ", text).strip()
     if len(text) > limit:

@@ -26,7 +26,7 @@ __all__ = ["SqliteStore"]
 
 _TABLES = ("questions", "feedback", "picks", "learn_ignored")
 _LEARNING = 3  # the migration that added refs, picks and hidden candidates
-_STARTUP_SECONDS = 5.0
+_STARTUP_SECONDS = 3.0
 
 
 class SqliteStore:
