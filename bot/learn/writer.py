@@ -287,8 +287,9 @@ class Learner:
         # Decided exactly as for a person who asks it: the safety check comes first there.
         if service.ask(change.phrasing).is_safety:
             raise LearnError(
-                f"“{change.phrasing}” gets the safety reply; the safety part of the FAQ cannot "
-                "be changed through learn"
+                f"“{change.phrasing}” gets the safety reply (whoever writes it may be at risk), "
+                "so learn will not file it anywhere; reword it as a factual question, or edit "
+                "the safety block's triggers by hand"
             )
         if found is not None:
             file, spot = found
