@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
@@ -54,26 +55,29 @@ class SqliteStore:
         """Create (0600, in a 0700 folder) and migrate the file, and keep a connection."""
         self.close()
         private_file(self.path, self.setting)
-        try:
-            # Starting up may wait for other replicas to migrate, which on a loaded
-            # machine takes longer than a write should ever wait.
-            db = sqlite3.connect(
-                self.path, timeout=_STARTUP_SECONDS, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise self._error("cannot open", exc) from exc
-        try:
-            # WAL: readers (the report) never block the writer; secure_delete: purged
-            # questions are overwritten, not left readable in free pages.
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA secure_delete=ON")
-            _migrate(db)
-            db.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
-        except sqlite3.Error as exc:
-            db.close()
-            raise self._error("cannot prepare", exc) from exc
-        self._db = db
+        # Replicas starting together contend for the file, and SQLite answers some of that
+        # contention (switching to WAL, recovering it) with an immediate "locked" that no
+        # busy timeout covers: try again until the startup allowance is spent.
+        deadline = time.monotonic() + _STARTUP_SECONDS
+        while True:
+            try:
+                wait = min(self.busy_seconds, max(0.05, deadline - time.monotonic()))
+                db = sqlite3.connect(
+                    self.path, timeout=wait, isolation_level=None, check_same_thread=False
+                )
+            except sqlite3.Error as exc:
+                raise self._error("cannot open", exc) from exc
+            try:
+                _prepare(db)
+                db.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
+            except sqlite3.Error as exc:
+                db.close()
+                if _busy(exc) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                raise self._error("cannot prepare", exc) from exc
+            self._db = db
+            return
 
     def write(
         self,
@@ -272,6 +276,20 @@ def _version(db: sqlite3.Connection) -> int:
         return 0
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     return int(row[0]) if row else 0
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    # WAL: readers (the report) never block the writer; secure_delete: purged questions
+    # are overwritten, not left readable in free pages.
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA secure_delete=ON")
+    _migrate(db)
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _migrate(db: sqlite3.Connection) -> None:
