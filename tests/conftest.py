@@ -86,3 +86,16 @@ async def ask_logged_async(service: FaqService, text: str, platform: str = "cons
     result = await Conversation(service).ask(Asker(platform, local=True), text)
     assert isinstance(result, Show)
     return result.reply
+
+
+def settings_free_env(*keep: str) -> dict[str, str]:
+    """This process's environment without any FAQBOT_, TELEGRAM_ or DISCORD_ setting.
+
+    A `faqbot` subprocess then runs on its defaults plus what a test gives it, never on a
+    setting the runner happens to have; `keep` names settings to pass through anyway.
+    """
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k in keep or not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
+    }

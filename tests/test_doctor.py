@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -24,7 +23,7 @@ from adapters.doctor import (
 from adapters.platform_settings import DiscordSettings, TelegramSettings
 from bot.service import FaqService
 from bot.settings import Settings
-from tests.conftest import FAQ, ROOT
+from tests.conftest import FAQ, ROOT, settings_free_env
 from tests.fake_discord import APP_ID, GUILD_ID, FakeDiscord
 from tests.fake_telegram import FakeBotApi
 
@@ -238,11 +237,7 @@ async def test_doctor_command_reports_every_problem(
 ) -> None:
     broken = tmp_path / "faq.yaml"
     broken.write_text(FAQ.read_text(encoding="utf-8").replace("version: 1", "version: 7", 1))
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
-    }
+    env = settings_free_env()
     env |= {
         "TELEGRAM_BOT_TOKEN": "111:wrong",
         "TELEGRAM_API_BASE_URL": telegram.base_url,

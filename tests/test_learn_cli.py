@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -21,15 +20,11 @@ from adapters.cli import main
 from bot.errors import LearnError
 from bot.learn import Change, LearnConfig, Learner
 from bot.learn.faqfiles import write_lock
-from tests.conftest import FAQ, MINIMAL, ROOT
+from tests.conftest import FAQ, MINIMAL, ROOT, settings_free_env
 
 
 def faqbot(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
-    }
+    base = settings_free_env()
     return subprocess.run(
         [sys.executable, "-m", "adapters", *args],
         cwd=ROOT,

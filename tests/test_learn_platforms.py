@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from bot.conversation import Conversation, Moderators
 from bot.learn import LearnConfig, Learner
 from bot.service import FaqService
 from bot.storage import QuestionLog
-from tests.conftest import FAQ, ROOT
+from tests.conftest import FAQ, ROOT, settings_free_env
 from tests.fake_discord import APP_ID, CHANNEL_ID, FakeDiscord
 from tests.fake_telegram import BOT_USER, USER, FakeBotApi
 
@@ -43,11 +42,7 @@ class Place:
     service: FaqService
 
     def learn(self, *args: str) -> subprocess.CompletedProcess[str]:
-        base = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
-        }
+        base = settings_free_env()
         env = {
             **base,
             "FAQBOT_KNOWLEDGE": str(self.faq),
@@ -101,11 +96,7 @@ def picked_candidate(place: Place) -> dict[str, Any]:
 
 
 def test_console_number_pick_creates_a_candidate_learn_list_shows(place: Place) -> None:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
-    }
+    base = settings_free_env()
     env = {**base, "FAQBOT_KNOWLEDGE": str(place.faq), "FAQBOT_LOG_PATH": str(place.log)}
     done = subprocess.run(
         [sys.executable, "-m", "adapters", "chat"],

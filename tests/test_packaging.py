@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tomllib
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, settings_free_env
 
 
 def test_every_package_is_listed_in_pyproject() -> None:
@@ -76,11 +75,7 @@ def test_installed_from_the_wheel_it_runs_from_another_folder(
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
-    }
+    env = settings_free_env()
     env["PYTHONPATH"] = str(site)  # ahead of the checkout's editable install
     done = subprocess.run(
         [sys.executable, "-m", "adapters", *args],
@@ -104,11 +99,7 @@ def test_learn_refuses_to_change_the_installed_faq(wheel: Path, tmp_path: Path) 
     zipfile.ZipFile(wheel).extractall(site)
     faq = site / "faqbot_knowledge" / "faq.yaml"
     before = faq.read_text(encoding="utf-8")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
-    }
+    env = settings_free_env()
     env.update(PYTHONPATH=str(site), PYTHONUSERBASE=str(base))
     done = subprocess.run(
         [sys.executable, "-m", "adapters", "learn", "add", "banks", "nk bank accounts?", "--yes"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from bot.state import Budget, Hasher, MemoryState, SharedState
 from bot.storage import SCHEMA_VERSION, QuestionLog, parse_database_url
 from bot.storage.pgstate import MAX_TTL, PostgresState
 from bot.storage.postgres import PostgresStore
-from tests.conftest import FAQ, ROOT, ask_logged
+from tests.conftest import FAQ, ROOT, ask_logged, settings_free_env
 from tests.postgres import PostgresCluster
 
 QUESTIONS = Budget(burst=5, per_second=0.1)
@@ -41,11 +40,7 @@ async def state(request: pytest.FixtureRequest) -> AsyncIterator[SharedState]:
 
 
 def env_for(url: str) -> dict[str, str]:
-    keep = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
-    }
+    keep = settings_free_env()
     return {**keep, "FAQBOT_DATABASE_URL": url, "FAQBOT_WATCH": "false", "FAQBOT_LOG_LEVEL": "INFO"}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
@@ -18,7 +17,7 @@ from adapters.runner import serve
 from adapters.telegram_bot import TelegramBot
 from bot.conversation import Conversation
 from bot.service import FaqService
-from tests.conftest import MINIMAL, ROOT
+from tests.conftest import MINIMAL, ROOT, settings_free_env
 from tests.fake_discord import APP_ID, FakeDiscord
 from tests.fake_telegram import USER, FakeBotApi
 
@@ -34,11 +33,7 @@ async def fake() -> AsyncIterator[FakeBotApi]:
 
 
 async def run_faqbot(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
-    full = {
-        k: v
-        for k, v in os.environ.items()
-        if k == "FAQBOT_LOG_PATH" or not k.startswith(("TELEGRAM_", "DISCORD_", "FAQBOT_"))
-    }
+    full = settings_free_env("FAQBOT_LOG_PATH")
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

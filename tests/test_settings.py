@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, settings_free_env
 
 
 def faqbot(
     cwd: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "DISCORD_", "FAQBOT_")) or k == "FAQBOT_LOG_PATH"
-    }
+    clean = settings_free_env("FAQBOT_LOG_PATH")
     return subprocess.run(
         [sys.executable, "-m", "adapters", *args],
         cwd=cwd,

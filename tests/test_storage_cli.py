@@ -16,17 +16,13 @@ import pytest
 
 from bot.storage import QuestionLog
 from bot.storage.files import default_data_dir
-from tests.conftest import FAQ, ROOT
+from tests.conftest import FAQ, ROOT, settings_free_env
 
 
 def faqbot(
     *args: str, env: dict[str, str], stdin: str = "", cwd: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
-    }
+    base = settings_free_env()
     return subprocess.run(
         [sys.executable, "-m", "adapters", *args],
         cwd=cwd,
