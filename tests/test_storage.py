@@ -105,13 +105,11 @@ def test_two_replicas_purge_once(store: Store, tmp_path: Path) -> None:
     assert sorted(results, key=lambda r: -1 if r is None else r) == [None, 1]
 
 
-def test_migrations_from_many_replicas_at_once(store: Store) -> None:
-    twins: list[Store] = [
-        SqliteStore(store.path) if isinstance(store, SqliteStore) else PostgresStore(store.url)  # type: ignore[attr-defined]
-        for _ in range(4)
-    ]
+def open_together(stores: Sequence[Store]) -> list[BaseException]:
+    """Open (then close) every store from its own thread at the same moment, as replicas
+    starting together do; return what went wrong."""
     errors: list[BaseException] = []
-    barrier = threading.Barrier(len(twins))
+    barrier = threading.Barrier(len(stores))
 
     def start(s: Store) -> None:
         barrier.wait()
@@ -122,12 +120,20 @@ def test_migrations_from_many_replicas_at_once(store: Store) -> None:
         finally:
             s.close()
 
-    threads = [threading.Thread(target=start, args=(s,)) for s in twins]
+    threads = [threading.Thread(target=start, args=(s,)) for s in stores]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
-    assert errors == []
+    return errors
+
+
+def test_migrations_from_many_replicas_at_once(store: Store) -> None:
+    twins: list[Store] = [
+        SqliteStore(store.path) if isinstance(store, SqliteStore) else PostgresStore(store.url)  # type: ignore[attr-defined]
+        for _ in range(4)
+    ]
+    assert open_together(twins) == []
     status = store.status()
     assert status.current and status.version == status.latest
 
@@ -341,23 +347,6 @@ def test_missing_postgres_fails_under_ci_and_skips_elsewhere(
 def test_sqlite_replicas_starting_together_on_a_new_file_all_start(tmp_path: Path) -> None:
     # SQLite answers some of this contention (the switch to WAL) with an immediate
     # "locked" that no busy timeout covers; 7% of rounds failed before open() retried.
-    failures: list[BaseException] = []
     for round_ in range(30):
         twins = [SqliteStore(tmp_path / f"{round_}.sqlite3") for _ in range(4)]
-        barrier = threading.Barrier(len(twins))
-
-        def start(s: SqliteStore, barrier: threading.Barrier) -> None:
-            barrier.wait()
-            try:
-                s.open()
-            except BaseException as exc:
-                failures.append(exc)
-            finally:
-                s.close()
-
-        threads = [threading.Thread(target=start, args=(s, barrier)) for s in twins]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-    assert failures == []
+        assert open_together(twins) == [], f"round {round_}"
