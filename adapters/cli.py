@@ -29,7 +29,7 @@ from bot.learn.setup import learn_config
 from bot.loader import load_knowledge
 from bot.logsetup import configure_logging
 from bot.report import build_report, render_report
-from bot.service import FaqService, Thresholds
+from bot.service import FaqService
 from bot.settings import Settings
 from bot.settings_errors import load_settings
 from bot.state import Budget
@@ -211,7 +211,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _report(settings, args.days, as_json=args.json)
     if command == "learn":
         return run_learn(args, settings)
-    service = _load_service(settings)
+    service = FaqService.from_settings(settings)
     if command == "ask":
         return _ask(service, args.question, as_json=args.json)
     if command == "eval":
@@ -295,22 +295,11 @@ def _chat(conversation: Conversation, settings: Settings) -> int:
     return 0
 
 
-def _load_service(settings: Settings) -> FaqService:
-    return FaqService.from_path(
-        settings.knowledge,
-        thresholds=Thresholds(
-            settings.answer_threshold, settings.suggest_threshold, settings.answer_margin
-        ),
-        max_chars=settings.max_question_chars,
-        max_file_bytes=settings.max_file_bytes,
-    )
-
-
 def _report(settings: Settings, days: float, *, as_json: bool) -> int:
     # Reads only: no folder or file is created, nothing is purged, no writer is started.
     store = make_store(settings)
     try:
-        service: FaqService | None = _load_service(settings)
+        service: FaqService | None = FaqService.from_settings(settings)
     except KnowledgeError as exc:
         # A broken FAQ is when moderators most need the report: show it without the
         # nearest-entry column rather than refusing.

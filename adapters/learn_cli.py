@@ -15,7 +15,7 @@ from bot.learn import Change, Learner
 from bot.learn.candidates import build_candidates, find_candidate, render_candidates
 from bot.learn.history import read, render
 from bot.learn.setup import learn_config
-from bot.service import FaqService, Thresholds
+from bot.service import FaqService
 from bot.settings import Settings
 from bot.storage import make_store
 from bot.storage.schema import IgnoreRow
@@ -162,14 +162,7 @@ def _history(settings: Settings, *, as_json: bool) -> int:
 
 def _service_or_none(settings: Settings) -> FaqService | None:
     try:
-        return FaqService.from_path(
-            settings.knowledge,
-            thresholds=Thresholds(
-                settings.answer_threshold, settings.suggest_threshold, settings.answer_margin
-            ),
-            max_chars=settings.max_question_chars,
-            max_file_bytes=settings.max_file_bytes,
-        )
+        return FaqService.from_settings(settings)
     except KnowledgeError as exc:
         print(
             f"faqbot: warning: the FAQ has {len(exc.issues)} error(s) (faqbot validate lists "

@@ -146,9 +146,7 @@ def tune(ranked: list[list[Candidate]], gold: list[str | None]) -> Thresholds:
 
 def bench_dataset(ds: Dataset) -> list[Row]:
     settings = Settings()
-    shipped = Thresholds(
-        settings.answer_threshold, settings.suggest_threshold, settings.answer_margin
-    )
+    shipped = Thresholds.from_settings(settings)
     systems: list[tuple[str, Callable[[], Ranker]]] = [
         ("faqbot", lambda: HybridMatcher(ds.kb)),
         (FuzzBaseline.name, lambda: FuzzBaseline(ds.kb)),

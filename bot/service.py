@@ -28,7 +28,8 @@ from bot.text import (
     words,
 )
 
-if TYPE_CHECKING:  # the log is handed in by the composition root
+if TYPE_CHECKING:  # the log and the settings are handed in by the composition root
+    from bot.settings import Settings
     from bot.storage import QuestionLog
 
 __all__ = ["FaqService", "Snapshot", "Thresholds", "decide"]
@@ -49,6 +50,11 @@ class Thresholds:
     answer: float = 0.48
     suggest: float = 0.3
     margin: float = 0.01
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Thresholds:
+        """Read FAQBOT_ANSWER_THRESHOLD, FAQBOT_SUGGEST_THRESHOLD and FAQBOT_ANSWER_MARGIN."""
+        return cls(settings.answer_threshold, settings.suggest_threshold, settings.answer_margin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +143,20 @@ class FaqService:
             thresholds=thresholds,
             max_chars=max_chars,
             max_file_bytes=max_file_bytes,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FaqService:
+        """Load the FAQ the settings name, with their thresholds and caps.
+
+        Raises:
+            KnowledgeError: The FAQ is invalid.
+        """
+        return cls.from_path(
+            settings.knowledge,
+            thresholds=Thresholds.from_settings(settings),
+            max_chars=settings.max_question_chars,
+            max_file_bytes=settings.max_file_bytes,
         )
 
     @property

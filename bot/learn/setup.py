@@ -14,9 +14,7 @@ def learn_config(settings: Settings) -> LearnConfig:
     return LearnConfig(
         knowledge=settings.knowledge,
         max_file_bytes=settings.max_file_bytes,
-        thresholds=Thresholds(
-            settings.answer_threshold, settings.suggest_threshold, settings.answer_margin
-        ),
+        thresholds=Thresholds.from_settings(settings),
         devset=settings.learn_devset,
         min_accuracy=settings.learn_min_accuracy,
         min_refusal=settings.learn_min_refusal,
