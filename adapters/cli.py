@@ -212,6 +212,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "learn":
         return run_learn(args, settings)
     service = FaqService.from_settings(settings)
+    if command in ("ask", "eval"):
+        service.load_semantic()  # seconds with the [semantic] extra; nothing without it
     if command == "ask":
         return _ask(service, args.question, as_json=args.json)
     if command == "eval":

@@ -123,8 +123,11 @@ async def _serve_adapters(
         running.append((name, adapter))
     if not running:
         return 1
-    watcher = None
+    watcher = semantic = None
     if conversation is not None:
+        # Seconds of torch loading in a worker thread: questions are answered lexically
+        # meanwhile, and from then on with the embeddings too.
+        semantic = asyncio.create_task(conversation.service.load_semantic_async())
 
         async def tell(message: str) -> None:
             for _, adapter in running:
@@ -138,6 +141,8 @@ async def _serve_adapters(
                 watch_knowledge(conversation.service, watch, stop, conversation.reloaded)
             )
     await stop.wait()
+    if semantic is not None:
+        semantic.cancel()  # the loading thread ends on its own; nothing waits for it here
     if watcher is not None:
         await asyncio.wait({watcher}, timeout=5)
     # Stop together, so the grace periods overlap instead of adding up.

@@ -180,9 +180,19 @@ def held_out(service: FaqService, kb: KnowledgeBase | None = None) -> HoldoutRep
     """
     safety = service.snapshot.safety
 
+    full = service.snapshot
+    model = service.semantic if full.semantic is not None else None
+
     def ask_with(reduced: KnowledgeBase) -> Callable[[str], Reply]:
-        snapshot = Snapshot.build(reduced, safety=safety)
-        return FaqService(snapshot, thresholds=service.thresholds, max_chars=service.max_chars).ask
+        # The embeddings of the phrasings that stay are reused from the full FAQ's.
+        snapshot = Snapshot.build(reduced, safety=safety, model=model, previous=full)
+        return FaqService(
+            snapshot,
+            thresholds=service.thresholds,
+            max_chars=service.max_chars,
+            semantic=model,
+            semantic_thresholds=service.semantic_thresholds,
+        ).ask
 
     return leave_one_out(kb or service.kb, ask_with)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,8 +17,11 @@ from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from bot.matcher import Candidate, HybridMatcher, Matcher
 from bot.models import SAFETY_ID, Entry, KnowledgeBase, Source, Topic
 from bot.reply import Outcome, Reply, Suggestion, TopicReply, citation_of
+from bot.rerank import SemanticThresholds, rerank
 from bot.safety import SafetyCheck
 from bot.scope import matchable, refusal_note, screen
+from bot.semantic import SemanticIndex, SemanticModel
+from bot.storage.files import default_data_dir
 from bot.text import (
     MAX_QUESTION_CHARS,
     STOPWORDS,
@@ -32,7 +35,7 @@ if TYPE_CHECKING:  # the log and the settings are handed in by the composition r
     from bot.settings import Settings
     from bot.storage import QuestionLog
 
-__all__ = ["FaqService", "Snapshot", "Thresholds", "decide"]
+__all__ = ["FaqService", "Snapshot", "Thresholds", "decide", "semantic_model"]
 
 log = logging.getLogger(__name__)
 
@@ -61,27 +64,43 @@ class Thresholds:
 class Snapshot:
     """A knowledge base, its matcher and its safety check, built and swapped together.
 
-    The matcher also ranks the out-of-scope blocks (see `bot.scope`).
+    The matcher also ranks the out-of-scope blocks (see `bot.scope`); `semantic` holds
+    the same phrasings' embeddings once a semantic model is loaded (see `bot.rerank`).
     """
 
     kb: KnowledgeBase
     matcher: Matcher
     safety: SafetyCheck | None = None
     vocabulary: frozenset[str] = frozenset()
+    semantic: SemanticIndex | None = None
 
-    def is_fragment_of_ours(self, query: str) -> bool:
-        """Tell whether the query is a keyword or a short fragment made of the FAQ's own words."""
+    def is_fragment_of_ours(self, query: str, longest: int = 3) -> bool:
+        """Tell whether the query is a keyword or a short fragment made of the FAQ's own words.
+
+        Args:
+            query: The cleaned question.
+            longest: Most content words a fragment has.
+        """
         content = [w for w in words(query) if w not in STOPWORDS]
-        return 0 < len(content) <= 3 and all(stem(w) in self.vocabulary for w in content)
+        return 0 < len(content) <= longest and all(stem(w) in self.vocabulary for w in content)
 
     @classmethod
-    def build(cls, kb: KnowledgeBase, *, safety: SafetyCheck | None = None) -> Snapshot:
+    def build(
+        cls,
+        kb: KnowledgeBase,
+        *,
+        safety: SafetyCheck | None = None,
+        model: SemanticModel | None = None,
+        previous: Snapshot | None = None,
+    ) -> Snapshot:
         """Index a knowledge base (CPU-bound: run it off the event loop).
 
         Args:
             kb: The validated FAQ.
             safety: A safety check to reuse instead of training one from `kb` (training
                 takes about a second; leave-one-out rebuilds the index hundreds of times).
+            model: A semantic model; its embeddings join the snapshot once it is loaded.
+            previous: The snapshot this one replaces (its embeddings are reused).
         """
         if safety is None and kb.safety is not None:
             safe = [*kb.safety.not_triggers, *(p for e in kb.entries for p in e.phrasings)]
@@ -90,7 +109,16 @@ class Snapshot:
         texts = [p for e in kb.entries for p in (*e.phrasings, e.answer)]
         texts += [t.title for t in kb.topics] + [w for group in kb.synonyms for w in group]
         vocabulary = frozenset(stem(w) for t in texts for w in words(t) if w not in STOPWORDS)
-        return cls(kb, HybridMatcher(matchable(kb)), safety, vocabulary)
+        matched = matchable(kb)
+        semantic = None
+        if model is not None and model.ready:
+            before = previous.semantic if previous is not None else None
+            semantic = SemanticIndex.build(matched, model, before)
+        return cls(kb, HybridMatcher(matched), safety, vocabulary, semantic)
+
+    def with_semantic(self, model: SemanticModel) -> Snapshot:
+        """Return this snapshot with the embeddings of its phrasings (model must be loaded)."""
+        return replace(self, semantic=SemanticIndex.build(matchable(self.kb), model, self.semantic))
 
 
 class FaqService:
@@ -104,6 +132,8 @@ class FaqService:
         thresholds: Thresholds | None = None,
         max_chars: int = MAX_QUESTION_CHARS,
         max_file_bytes: int = DEFAULT_MAX_BYTES,
+        semantic: SemanticModel | None = None,
+        semantic_thresholds: SemanticThresholds | None = None,
     ) -> None:
         """Create the service around a built snapshot.
 
@@ -113,6 +143,9 @@ class FaqService:
             thresholds: Answer/suggest thresholds.
             max_chars: Questions are cut to this length.
             max_file_bytes: Size cap for each FAQ file on reload.
+            semantic: An optional embedding model (loaded by `load_semantic`); until it is
+                loaded, and if it cannot be, answers are lexical.
+            semantic_thresholds: When the embedding may overrule the lexical decision.
         """
         self._snapshot = snapshot
         self._path = path
@@ -120,6 +153,8 @@ class FaqService:
         self.thresholds = thresholds or Thresholds()
         self.max_chars = max_chars
         self.max_file_bytes = max_file_bytes
+        self.semantic = semantic
+        self.semantic_thresholds = semantic_thresholds or SemanticThresholds()
         self.qlog: QuestionLog | None = None
 
     @classmethod
@@ -130,19 +165,21 @@ class FaqService:
         thresholds: Thresholds | None = None,
         max_chars: int = MAX_QUESTION_CHARS,
         max_file_bytes: int = DEFAULT_MAX_BYTES,
+        semantic: SemanticModel | None = None,
     ) -> FaqService:
         """Load, validate and index a FAQ file or folder.
 
         Raises:
             KnowledgeError: The FAQ is invalid.
         """
-        snapshot = Snapshot.build(load_knowledge(path, max_file_bytes))
+        snapshot = Snapshot.build(load_knowledge(path, max_file_bytes), model=semantic)
         return cls(
             snapshot,
             path=Path(path),
             thresholds=thresholds,
             max_chars=max_chars,
             max_file_bytes=max_file_bytes,
+            semantic=semantic,
         )
 
     @classmethod
@@ -157,6 +194,7 @@ class FaqService:
             thresholds=Thresholds.from_settings(settings),
             max_chars=settings.max_question_chars,
             max_file_bytes=settings.max_file_bytes,
+            semantic=semantic_model(settings),
         )
 
     @property
@@ -181,9 +219,31 @@ class FaqService:
         if self._path is None:
             return self.kb
         with self._reload_lock:
-            snapshot = Snapshot.build(load_knowledge(self._path, self.max_file_bytes))
+            kb = load_knowledge(self._path, self.max_file_bytes)
+            snapshot = Snapshot.build(kb, model=self.semantic, previous=self._snapshot)
             self._snapshot = snapshot  # one reference swap: readers see old or new, never half
         return snapshot.kb
+
+    def load_semantic(self) -> bool:
+        """Load the semantic model and embed the current FAQ (blocking: seconds).
+
+        Returns:
+            Whether answers now use the embeddings (False: no model set, or it cannot load).
+        """
+        if self.semantic is None or not self.semantic.load():
+            return False
+        with self._reload_lock:
+            if self._snapshot.semantic is None:
+                try:
+                    self._snapshot = self._snapshot.with_semantic(self.semantic)
+                except Exception:  # the lexical matcher keeps answering
+                    log.warning("semantic re-ranker off: embedding the FAQ failed", exc_info=True)
+                    return False
+        return True
+
+    async def load_semantic_async(self) -> bool:
+        """Load the semantic model in a worker thread; questions are answered meanwhile."""
+        return await asyncio.to_thread(self.load_semantic)
 
     async def reload_async(self) -> KnowledgeBase:
         """Reload in a worker thread, so an event loop keeps serving while the index builds.
@@ -231,6 +291,18 @@ class FaqService:
             # Too close to an out-of-scope block to answer outright: offer, do not answer.
             chosen = [c for c in ranked[:3] if c.score >= self.thresholds.suggest]
             outcome = Outcome.SUGGEST
+        # One or two of the FAQ's words ("escape", "north korea") name a subject, not a
+        # question: they get the topic-level suggestions below, whatever the embedding says.
+        if snapshot.semantic is not None and not snapshot.is_fragment_of_ours(query, 2):
+            similarity = snapshot.semantic.similarities(query)
+            outcome, chosen = rerank(
+                outcome,
+                chosen,
+                ranked,
+                similarity,
+                self.semantic_thresholds,
+                self.thresholds.suggest,
+            )
         if outcome is Outcome.ANSWER:
             entry = snapshot.kb.entry(chosen[0].entry_id)
             assert entry is not None
@@ -346,6 +418,14 @@ class FaqService:
         entries = tuple(Suggestion(e.id, e.question) for e in kb.entries_in(found.id))
         message = messages.TOPIC_FOUND.format(title=found.title, summary=found.summary)
         return TopicReply(query, found, entries, (), message)
+
+
+def semantic_model(settings: Settings) -> SemanticModel | None:
+    """Return the model FAQBOT_SEMANTIC_MODEL names (None when set to off), not yet loaded."""
+    name = settings.semantic_model.strip()
+    if name.casefold() in {"", "off", "none", "false"}:
+        return None
+    return SemanticModel(name, (settings.data_dir or default_data_dir()) / "embeddings")
 
 
 def _answer(

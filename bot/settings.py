@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     answer_threshold: float = Field(default=0.48, ge=0.0, le=1.0)
     suggest_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
     answer_margin: float = Field(default=0.01, ge=0.0, le=1.0)
+    semantic_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Sentence-transformers name or folder for the [semantic] extra; off: none.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "WARNING"
     # Let the platform libraries log whole updates at debug level (they hold ids and text).
     log_payloads: bool = False

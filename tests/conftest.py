@@ -20,6 +20,10 @@ from bot.service import FaqService
 _DATA_HOME = tempfile.mkdtemp(prefix="faqbot-tests-")
 os.environ["XDG_DATA_HOME"] = _DATA_HOME
 atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
+# With the [semantic] extra installed, every bot started by a test would spend seconds
+# loading torch: the semantic re-ranker is off unless a test (test_semantic.py) asks for it.
+SEMANTIC_OFF = "FAQBOT_SEMANTIC_MODEL"
+os.environ[SEMANTIC_OFF] = "off"
 
 # Throwaway PostgreSQL clusters: the `postgres`, `pg_url` and `own_postgres` fixtures.
 pytest_plugins = ["tests.postgres"]
@@ -97,5 +101,5 @@ def settings_free_env(*keep: str) -> dict[str, str]:
     return {
         k: v
         for k, v in os.environ.items()
-        if k in keep or not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
+        if k in (*keep, SEMANTIC_OFF) or not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
     }

@@ -32,10 +32,11 @@ def free_port() -> int:
 
 def replica_env(**settings: str) -> dict[str, str]:
     """This environment without any faqbot setting (but the data folder), plus `settings`."""
+    passed = ("FAQBOT_DATA_DIR", "FAQBOT_SEMANTIC_MODEL")
     keep = {
         k: v
         for k, v in os.environ.items()
-        if k == "FAQBOT_DATA_DIR" or not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
+        if k in passed or not k.startswith(("FAQBOT_", "TELEGRAM_", "DISCORD_"))
     }
     return {**keep, "FAQBOT_WATCH": "false", **settings}
 

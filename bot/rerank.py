@@ -1,0 +1,88 @@
+"""Semantic confirmation of the lexical decision: answer what it only suggested, doubt the rest.
+
+Lexical and embedding signals fail on different questions: a paraphrase in words the FAQ
+never uses ("my kin got locked up") shares few terms with its entry but sits close to it in
+embedding space; a look-alike about another country shares many terms and sits far. So the
+lexical matcher keeps choosing the candidates, and the embedding only decides between them:
+
+- a suggestion is answered outright when the embedding puts the same candidate closest of
+  the whole FAQ (out-of-scope blocks included), confidently and with a clear lead;
+- an answer whose entry the embedding finds far from the question is only offered;
+- suggestions are shown in the embedding's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.matcher import Candidate
+from bot.reply import Outcome
+from bot.scope import is_out_of_scope
+
+__all__ = ["SemanticThresholds", "rerank"]
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticThresholds:
+    """When the embedding may overrule the lexical decision (tuned by `bench.semantic`).
+
+    Attributes:
+        confirm: Lowest cosine at which a suggested candidate is answered outright.
+        lead: The cosine lead it needs over every other entry and out-of-scope block.
+        rescue: Lowest cosine at which a candidate below the suggest threshold is answered
+            (above 1: never).
+        veto: An answer whose entry's best cosine is below this is only offered.
+        pool: How many lexical candidates the embedding may choose from.
+    """
+
+    confirm: float = 0.65
+    lead: float = 0.06
+    rescue: float = 0.65
+    veto: float = 0.4
+    pool: int = 3
+
+
+def rerank(
+    outcome: Outcome,
+    chosen: list[Candidate],
+    ranked: list[Candidate],
+    similarity: dict[str, float],
+    thresholds: SemanticThresholds,
+    suggest: float,
+) -> tuple[Outcome, list[Candidate]]:
+    """Confirm or overrule a lexical decision with embedding similarities.
+
+    Args:
+        outcome: The lexical outcome.
+        chosen: Its candidates (the answer, or the suggestions).
+        ranked: Every real entry the lexical matcher ranked, best first.
+        similarity: Best cosine per entry id, out-of-scope pseudo-entries included.
+        thresholds: When the embedding may overrule.
+        suggest: The lexical suggest threshold (what counts as worth offering).
+
+    Returns:
+        The outcome and its candidates, as `bot.service.decide` returns them.
+    """
+    if not similarity:
+        return outcome, chosen
+    if outcome is Outcome.ANSWER:
+        if similarity.get(chosen[0].entry_id, 0.0) >= thresholds.veto:
+            return outcome, chosen
+        offered = [c for c in ranked[:3] if c.score >= suggest]
+        return Outcome.SUGGEST, _by_similarity(offered, similarity)
+    pool = [c for c in ranked[: thresholds.pool] if c.score > 0]
+    if pool:
+        best = max(pool, key=lambda c: similarity.get(c.entry_id, -1.0))
+        cosine = similarity.get(best.entry_id, -1.0)
+        others = [s for e, s in similarity.items() if e != best.entry_id]
+        lead = cosine - max(others, default=-1.0)
+        floor = thresholds.confirm if best.score >= suggest else thresholds.rescue
+        if cosine >= floor and lead >= thresholds.lead and not is_out_of_scope(best.entry_id):
+            return Outcome.ANSWER, [best]
+    if outcome is Outcome.SUGGEST:
+        return outcome, _by_similarity(chosen, similarity)
+    return outcome, chosen
+
+
+def _by_similarity(offered: list[Candidate], similarity: dict[str, float]) -> list[Candidate]:
+    return sorted(offered, key=lambda c: -similarity.get(c.entry_id, -1.0))

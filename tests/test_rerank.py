@@ -1,0 +1,103 @@
+"""The semantic confirmation policy, on hand-made rankings and similarities (no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.matcher import Candidate
+from bot.reply import Outcome
+from bot.rerank import SemanticThresholds, rerank
+
+T = SemanticThresholds(confirm=0.6, lead=0.05, rescue=0.8, veto=0.3, pool=3)
+SUGGEST = 0.3
+BLOCK = "~out-of-scope-0"
+
+
+def ranked(*pairs: tuple[str, float]) -> list[Candidate]:
+    return [Candidate(e, s) for e, s in pairs]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "ranking", "similarity", "expect_outcome", "expect_ids"),
+    [
+        # A suggestion the embedding puts clearly closest of the whole FAQ is answered.
+        (
+            Outcome.SUGGEST,
+            ranked(("a", 0.4), ("b", 0.35)),
+            {"a": 0.5, "b": 0.75, "c": 0.2, BLOCK: 0.1},
+            Outcome.ANSWER,
+            ["b"],
+        ),
+        # Confident but without a lead over another entry: still offered, closest first.
+        (
+            Outcome.SUGGEST,
+            ranked(("a", 0.4), ("b", 0.35)),
+            {"a": 0.72, "b": 0.75, "c": 0.2},
+            Outcome.SUGGEST,
+            ["b", "a"],
+        ),
+        # Closest of the candidates but an out-of-scope block is closer: not answered.
+        (
+            Outcome.SUGGEST,
+            ranked(("a", 0.4)),
+            {"a": 0.7, BLOCK: 0.9},
+            Outcome.SUGGEST,
+            ["a"],
+        ),
+        # Close, but not close enough to answer.
+        (
+            Outcome.SUGGEST,
+            ranked(("a", 0.4), ("b", 0.35)),
+            {"a": 0.55, "b": 0.3},
+            Outcome.SUGGEST,
+            ["a", "b"],
+        ),
+        # The closest entry is not among the lexical candidates: the embedding only chooses
+        # between candidates, it does not bring new ones.
+        (
+            Outcome.SUGGEST,
+            ranked(("a", 0.4)),
+            {"a": 0.5, "z": 0.9},
+            Outcome.SUGGEST,
+            ["a"],
+        ),
+        # A refusal is answered only at the (higher) rescue level.
+        (Outcome.NONE, ranked(("a", 0.2)), {"a": 0.7, "b": 0.1}, Outcome.NONE, []),
+        (Outcome.NONE, ranked(("a", 0.2)), {"a": 0.85, "b": 0.1}, Outcome.ANSWER, ["a"]),
+        # An answer the embedding finds far from the question is only offered.
+        (
+            Outcome.ANSWER,
+            ranked(("a", 0.6), ("b", 0.35), ("c", 0.1)),
+            {"a": 0.2, "b": 0.25, "c": 0.1},
+            Outcome.SUGGEST,
+            ["b", "a"],
+        ),
+        # An answer it finds near enough stays.
+        (Outcome.ANSWER, ranked(("a", 0.6)), {"a": 0.45}, Outcome.ANSWER, ["a"]),
+        # No similarities (nothing embedded): the lexical decision stands.
+        (Outcome.SUGGEST, ranked(("a", 0.4), ("b", 0.35)), {}, Outcome.SUGGEST, ["a", "b"]),
+    ],
+)
+def test_rerank(
+    outcome: Outcome,
+    ranking: list[Candidate],
+    similarity: dict[str, float],
+    expect_outcome: Outcome,
+    expect_ids: list[str],
+) -> None:
+    chosen = [c for c in ranking if c.score >= SUGGEST] if outcome is not Outcome.ANSWER else []
+    if outcome is Outcome.ANSWER:
+        chosen = ranking[:1]
+    got, candidates = rerank(outcome, chosen, ranking, similarity, T, SUGGEST)
+    assert got is expect_outcome
+    assert [c.entry_id for c in candidates] == expect_ids
+
+
+def test_pool_limits_what_the_embedding_may_choose() -> None:
+    ranking = ranked(("a", 0.45), ("b", 0.4), ("c", 0.35))
+    similarity = {"a": 0.3, "b": 0.2, "c": 0.9}
+    narrow = SemanticThresholds(confirm=0.6, lead=0.05, rescue=0.8, veto=0.3, pool=2)
+    outcome, _ = rerank(Outcome.SUGGEST, ranking, ranking, similarity, narrow, SUGGEST)
+    assert outcome is Outcome.SUGGEST
+    outcome, chosen = rerank(Outcome.SUGGEST, ranking, ranking, similarity, T, SUGGEST)
+    assert (outcome, chosen[0].entry_id) == (Outcome.ANSWER, "c")

