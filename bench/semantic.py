@@ -86,7 +86,9 @@ def collect(service: FaqService, cases: Sequence[EvalCase]) -> list[Record]:
         if got is None and reply.suggestions:
             got = reply.suggestions[0].entry_id
         fixed = verdict(case, reply.outcome, got)
-        inputs = (*seen[0][:4], seen[0][5]) if seen else None
+        # A message of several questions calls the re-ranker once per question: that
+        # cannot be replayed from one call, so it keeps the verdict it got.
+        inputs = (*seen[0][:4], seen[0][5]) if len(seen) == 1 else None
         records.append(Record(case, inputs, fixed))  # type: ignore[arg-type]
     return records
 

@@ -27,6 +27,7 @@ from bot.text import (
     STOPWORDS,
     clean_input,
     mostly_non_latin,
+    question_sentences,
     stem,
     words,
 )
@@ -279,6 +280,25 @@ class FaqService:
             )
         if mostly_non_latin(query):
             return Reply(query, Outcome.NONE, 0.0, messages.ENGLISH_ONLY)
+        reply = self._match(snapshot, query)
+        parts = question_sentences(query)
+        if not parts:
+            return reply
+        # Several sentences: a student's context and two questions. Each question is
+        # matched on its own; the first answered one answers the message (when the whole
+        # does not), and the other questions' answers are offered first among the related.
+        answered = [r for r in (self._match(snapshot, p) for p in parts) if r.entry is not None]
+        main = reply if reply.entry is not None else (answered[0] if answered else None)
+        if main is None or main.entry is None:
+            return reply
+        offered: dict[str, Suggestion] = {}
+        for r in answered:
+            if r.entry is not None and r.entry.id != main.entry.id:
+                offered.setdefault(r.entry.id, Suggestion(r.entry.id, r.entry.question))
+        related = (*offered.values(), *(s for s in main.related if s.entry_id not in offered))
+        return replace(main, query=query, related=related)
+
+    def _match(self, snapshot: Snapshot, query: str) -> Reply:
         ranked = snapshot.matcher.rank(query, limit=5)
         block, ranked, doubtful = screen(ranked, self.thresholds.suggest, self.thresholds.margin)
         if block is not None:

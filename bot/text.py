@@ -15,6 +15,7 @@ __all__ = [
     "clean_input",
     "mostly_non_latin",
     "phrasing_key",
+    "question_sentences",
     "reflow",
     "shorten",
     "stem",
@@ -122,6 +123,34 @@ def clean_input(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
         space = cut.rfind(" ")
         text = cut[:space] if space > limit // 2 else cut
     return text
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# How a question sentence starts when its question mark is missing.
+_ASKING = frozenset(
+    """
+    why how what who whom whose where when which can could is are do does did will would
+    should was were has have
+    """.split()
+)
+
+
+def question_sentences(text: str) -> list[str]:
+    """Return the question sentences of a message of several sentences ([] for one sentence).
+
+    "I read they could walk to China. What is stopping them? And their families?" holds two
+    questions and a sentence of context; each question is matched on its own when the
+    whole message is not (see `FaqService.ask`).
+    """
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    if len(sentences) < 2:
+        return []
+    asked = []
+    for sentence in sentences:
+        first = words(sentence)[:2]
+        if sentence.rstrip().endswith("?") or (first and first[0] in _ASKING):
+            asked.append(sentence.strip())
+    return asked
 
 
 def words(text: str) -> list[str]:

@@ -13,6 +13,7 @@ from bot import messages
 from bot.errors import KnowledgeError
 from bot.reply import Outcome
 from bot.service import FaqService
+from bot.text import question_sentences
 from tests.conftest import MINIMAL
 
 
@@ -159,3 +160,48 @@ async def test_reload_runs_off_the_event_loop(write_yaml: Callable[[str], Path])
     assert len(service.kb.entries) == 1000
     assert len(gaps) > 5  # the loop kept running while the index was built
     assert max(gaps) < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "answered", "offered"),
+    [
+        # Context, then two questions: the first is answered, the second offered first.
+        (
+            "Hi! I'm a student writing an essay. I read that people could just walk across "
+            "to China. What is actually stopping them? Also, what happens to their families?",
+            {"why-cant-leave"},
+            {"family-punishment"},
+        ),
+        # Two questions the whole message could answer: one answered, the other offered.
+        (
+            "Is it illegal to leave North Korea? And do people get paid enough to save up?",
+            {"leaving-illegal", "wages"},
+            {"leaving-illegal", "wages"},
+        ),
+    ],
+)
+def test_each_question_of_a_long_message_is_matched(
+    service: FaqService, text: str, answered: set[str], offered: set[str]
+) -> None:
+    reply = service.ask(text)
+    assert reply.outcome is Outcome.ANSWER and reply.entry is not None
+    assert reply.entry.id in answered
+    first_related = reply.related[0].entry_id
+    assert first_related in offered and first_related != reply.entry.id
+    assert reply.query == text
+
+
+@pytest.mark.parametrize(
+    ("text", "questions"),
+    [
+        ("why can't north koreans leave", []),
+        (
+            "why can't they leave? what about their families?",
+            ["why can't they leave?", "what about their families?"],
+        ),
+        ("I read a lot about it. Why can't they leave", ["Why can't they leave"]),
+        ("They are poor. The border is guarded.", []),
+    ],
+)
+def test_question_sentences(text: str, questions: list[str]) -> None:
+    assert question_sentences(text) == questions
