@@ -283,6 +283,7 @@ def _chat(conversation: Conversation, settings: Settings) -> int:
         logging.getLogger().handlers[:] = [handler]
     watching = settings.watch
     stop = watch_in_thread(conversation.service, settings.knowledge) if watching else None
+    conversation.service.load_semantic_in_background()  # answers are lexical until it loads
     chat = ConsoleChat(conversation, width=terminal_width() if interactive else None)
     health = None
     try:

@@ -125,7 +125,7 @@ async def _serve_adapters(
         return 1
     watcher = semantic = None
     if conversation is not None:
-        # Seconds of torch loading in a worker thread: questions are answered lexically
+        # Seconds of torch loading in a daemon thread: questions are answered lexically
         # meanwhile, and from then on with the embeddings too.
         semantic = asyncio.create_task(conversation.service.load_semantic_async())
 
@@ -142,7 +142,7 @@ async def _serve_adapters(
             )
     await stop.wait()
     if semantic is not None:
-        semantic.cancel()  # the loading thread ends on its own; nothing waits for it here
+        semantic.cancel()  # a daemon thread: the exit does not wait for the load
     if watcher is not None:
         await asyncio.wait({watcher}, timeout=5)
     # Stop together, so the grace periods overlap instead of adding up.

@@ -10,15 +10,17 @@ the fallback: until the model has loaded, and whenever it cannot, nothing here i
 - Embeddings of the FAQ's phrasings are cached on disk per model, and a rebuild (a reload)
   embeds only the phrasings neither the previous version nor the cache has a vector for.
 - Loading takes seconds (torch): `SemanticModel.load` blocks and is thread-safe; the service
-  runs it in a worker thread so an event loop keeps serving.
+  runs it in a daemon thread so an event loop keeps serving and an exit never waits for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import logging
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from bot.models import KnowledgeBase
+from bot.storage.files import private_dir
 
 __all__ = ["DEFAULT_MODEL", "SemanticIndex", "SemanticModel", "resolve_model", "semantic_available"]
 
@@ -98,15 +101,15 @@ class SemanticModel:
                 log.info("semantic re-ranker off: %s", self.error)
                 return False
             try:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never download in production
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as transformers_logging
 
                 # "Loading weights" progress bars would land on stderr at every start.
                 transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-
-                self._model = SentenceTransformer(resolve_model(self.name), device="cpu")
+                # Local files only: a name that is not on disk fails here, never downloads.
+                self._model = SentenceTransformer(
+                    resolve_model(self.name), device="cpu", local_files_only=True
+                )
             except Exception as exc:  # any failure leaves the lexical matcher in charge
                 self.error = f"{type(exc).__name__}: {exc}"
                 log.warning("semantic model %s not loaded: %s", self.name, self.error)
@@ -182,8 +185,13 @@ class SemanticIndex:
     def similarities(self, question: str) -> dict[str, float]:
         """Return each entry's best cosine with the question, by entry id."""
         if not len(self.ids) or not len(self.vectors):
+            return {}  # nothing to compare with: no need to embed
+        return self.similarities_to(self.model.encode([question])[0])
+
+    def similarities_to(self, vector: np.ndarray) -> dict[str, float]:
+        """Return each entry's best cosine with an embedded question (a unit vector)."""
+        if not len(self.ids) or not len(self.vectors):
             return {}
-        vector = self.model.encode([question])[0]
         best = np.full(len(self.ids), -1.0, dtype=np.float32)
         np.maximum.at(best, self.owner, self.vectors @ vector)
         return {i: float(s) for i, s in zip(self.ids, best.tolist(), strict=True)}
@@ -195,16 +203,25 @@ def _read_cache(path: Path) -> dict[str, np.ndarray]:
             return dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
     except FileNotFoundError:
         return {}
-    except (OSError, KeyError, ValueError) as exc:
+    except Exception as exc:  # empty, cut short, not an npz: it is only a cache
         log.warning("embedding cache %s unreadable, embedding again: %s", path, exc)
         return {}
 
 
 def _write_cache(path: Path, texts: list[str], vectors: np.ndarray) -> None:
+    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, texts=np.array(texts, dtype=str), vectors=vectors)
+        private_dir(path.parent)
+        # A temporary file of our own (0600), complete on disk before it takes the name:
+        # replicas sharing a data folder never write into each other's file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz")
+        with os.fdopen(fd, "wb") as out:
+            np.savez(out, texts=np.array(texts, dtype=str), vectors=vectors)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, path)
     except OSError as exc:  # a read-only disk costs the cache, not the answer
         log.warning("embedding cache not written to %s: %s", path, exc)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

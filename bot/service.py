@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +41,9 @@ if TYPE_CHECKING:  # the log and the settings are handed in by the composition r
 __all__ = ["FaqService", "Snapshot", "Thresholds", "decide", "semantic_model"]
 
 log = logging.getLogger(__name__)
+
+# Related questions shown under an answer, at most (the entry's own and a long message's).
+_MAX_RELATED = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +118,25 @@ class Snapshot:
         matched = matchable(kb)
         semantic = None
         if model is not None and model.ready:
-            before = previous.semantic if previous is not None else None
-            semantic = SemanticIndex.build(matched, model, before)
+            semantic = _embedded(matched, model, previous.semantic if previous else None)
         return cls(kb, HybridMatcher(matched), safety, vocabulary, semantic)
 
     def with_semantic(self, model: SemanticModel) -> Snapshot:
-        """Return this snapshot with the embeddings of its phrasings (model must be loaded)."""
-        return replace(self, semantic=SemanticIndex.build(matchable(self.kb), model, self.semantic))
+        """Return this snapshot with the embeddings of its phrasings (model must be loaded).
+
+        If embedding fails, the snapshot stays lexical (logged).
+        """
+        return replace(self, semantic=_embedded(matchable(self.kb), model, self.semantic))
+
+
+def _embedded(
+    kb: KnowledgeBase, model: SemanticModel, previous: SemanticIndex | None
+) -> SemanticIndex | None:
+    try:
+        return SemanticIndex.build(kb, model, previous)
+    except Exception:  # the lexical matcher answers alone until the next reload
+        log.warning("semantic re-ranker off for this FAQ version: embedding failed", exc_info=True)
+        return None
 
 
 class FaqService:
@@ -235,16 +252,45 @@ class FaqService:
             return False
         with self._reload_lock:
             if self._snapshot.semantic is None:
-                try:
-                    self._snapshot = self._snapshot.with_semantic(self.semantic)
-                except Exception:  # the lexical matcher keeps answering
-                    log.warning("semantic re-ranker off: embedding the FAQ failed", exc_info=True)
-                    return False
-        return True
+                self._snapshot = self._snapshot.with_semantic(self.semantic)
+            return self._snapshot.semantic is not None
 
     async def load_semantic_async(self) -> bool:
-        """Load the semantic model in a worker thread; questions are answered meanwhile."""
-        return await asyncio.to_thread(self.load_semantic)
+        """Load the semantic model in a daemon thread; questions are answered meanwhile.
+
+        Not the event loop's executor: an exit (SIGTERM while torch loads) never waits for
+        the load to finish.
+        """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[bool] = loop.create_future()
+
+        def settle(ok: bool) -> None:
+            if not done.done():
+                done.set_result(ok)
+
+        def tell(ok: bool) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(settle, ok)
+
+        self.load_semantic_in_background(then=tell)
+        return await done
+
+    def load_semantic_in_background(self, then: Callable[[bool], None] | None = None) -> None:
+        """Start loading the semantic model in a daemon thread (the console chat's way).
+
+        Args:
+            then: Called in that thread with what `load_semantic` returned.
+        """
+
+        def work() -> None:
+            ok = False
+            try:
+                ok = self.load_semantic()
+            finally:
+                if then is not None:
+                    then(ok)
+
+        threading.Thread(target=work, name="faqbot-semantic", daemon=True).start()
 
     async def reload_async(self) -> KnowledgeBase:
         """Reload in a worker thread, so an event loop keeps serving while the index builds.
@@ -282,21 +328,27 @@ class FaqService:
             return Reply(query, Outcome.NONE, 0.0, messages.ENGLISH_ONLY)
         reply = self._match(snapshot, query)
         parts = question_sentences(query)
-        if not parts:
-            return reply
+        if not parts or reply.note is not None:
+            return reply  # one question; or an out-of-scope refusal, whose note stands
         # Several sentences: a student's context and two questions. Each question is
         # matched on its own; the first answered one answers the message (when the whole
         # does not), and the other questions' answers are offered first among the related.
+        for part in parts:
+            safety = _safety_reply(snapshot, part)
+            if safety is not None:
+                return replace(safety, query=query)
         answered = [r for r in (self._match(snapshot, p) for p in parts) if r.entry is not None]
         main = reply if reply.entry is not None else (answered[0] if answered else None)
         if main is None or main.entry is None:
             return reply
+        if main is not reply and uncovered_keys(query, snapshot.kb, main.entry):
+            return reply  # "I'm asking about Cuba. Why can't they leave?": not our entry
         offered: dict[str, Suggestion] = {}
         for r in answered:
             if r.entry is not None and r.entry.id != main.entry.id:
                 offered.setdefault(r.entry.id, Suggestion(r.entry.id, r.entry.question))
         related = (*offered.values(), *(s for s in main.related if s.entry_id not in offered))
-        return replace(main, query=query, related=related)
+        return replace(main, query=query, related=related[:_MAX_RELATED])
 
     def _match(self, snapshot: Snapshot, query: str) -> Reply:
         ranked = snapshot.matcher.rank(query, limit=5)
@@ -314,7 +366,11 @@ class FaqService:
         # One or two of the FAQ's words ("escape", "north korea") name a subject, not a
         # question: they get the topic-level suggestions below, whatever the embedding says.
         if snapshot.semantic is not None and not snapshot.is_fragment_of_ours(query, 2):
-            similarity = snapshot.semantic.similarities(query)
+            try:
+                similarity = snapshot.semantic.similarities(query)
+            except Exception:  # the lexical decision stands
+                log.warning("semantic re-ranker failed on a question", exc_info=True)
+                similarity = {}
             outcome, chosen = rerank(
                 outcome,
                 chosen,

@@ -125,6 +125,7 @@ def clean_input(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
     return text
 
 
+_MOST_QUESTIONS = 3
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # How a question sentence starts when its question mark is missing.
 _ASKING = frozenset(
@@ -142,15 +143,18 @@ def question_sentences(text: str) -> list[str]:
     questions and a sentence of context; each question is matched on its own when the
     whole message is not (see `FaqService.ask`).
     """
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
     if len(sentences) < 2:
         return []
-    asked = []
+    asked: list[str] = []
     for sentence in sentences:
-        first = words(sentence)[:2]
-        if sentence.rstrip().endswith("?") or (first and first[0] in _ASKING):
-            asked.append(sentence.strip())
-    return asked
+        said = words(sentence)
+        if not any(w not in STOPWORDS and w not in _ASKING for w in said):
+            continue  # "Why?", "Really?": nothing to match on its own
+        if (sentence.endswith("?") or said[0] in _ASKING) and sentence not in asked:
+            asked.append(sentence)
+    # Each is matched on its own: a pasted wall of questions costs a few matches, not fifty.
+    return asked[:_MOST_QUESTIONS]
 
 
 def words(text: str) -> list[str]:

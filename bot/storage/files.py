@@ -10,7 +10,7 @@ import platformdirs
 
 from bot.errors import StorageError
 
-__all__ = ["default_data_dir", "private_file"]
+__all__ = ["default_data_dir", "private_dir", "private_file"]
 
 
 def default_data_dir() -> Path:
@@ -45,6 +45,17 @@ def private_file(path: Path, setting: str) -> None:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise StorageError(f"{path}: {reason} (set {setting} to a writable place)") from exc
+
+
+def private_dir(folder: Path) -> None:
+    """Create a folder and its missing parents readable by their owner only (0700).
+
+    Folders that already exist are left as they are.
+
+    Raises:
+        OSError: A folder cannot be created.
+    """
+    _private_dirs(folder)
 
 
 def _private_dirs(folder: Path) -> None:
