@@ -404,6 +404,12 @@ def _eval(
     *,
     holdout: bool,
 ) -> int:
+    model = service.semantic
+    if service.snapshot.semantic is not None and model is not None:
+        print(f"matcher: lexical, confirmed by the semantic model {model.name}\n")
+    else:
+        why = f" ({model.error})" if model is not None and model.error else ""
+        print(f"matcher: lexical{why}\n")
     cases = load_cases(path)
     report = evaluate(service, cases)
     _print_section(f"dev set: {path}", cases, report)

@@ -89,6 +89,7 @@ def test_eval_shows_dev_untuned_and_leave_one_out(
     args = ["eval", "--knowledge", str(faq), "--set", str(dev), "--untuned", str(untuned)]
     assert main(args) == 0
     out = capsys.readouterr().out
+    assert out.startswith("matcher: lexical\n")  # FAQBOT_SEMANTIC_MODEL is off in tests
     sections = [line for line in out.splitlines() if line.startswith("== ")]
     assert [s.split(":")[0] for s in sections] == [
         "== dev set",
