@@ -1,6 +1,7 @@
 """`faqbot doctor`: check a deployment before it goes live, and say what to fix.
 
-Checks the FAQ, the database (reachable, schema migrated), the hash secret, and for each
+Checks the FAQ, the database (reachable, schema migrated), the hash secret, whether the
+semantic model loads (when the extra is installed), and for each
 configured platform what its API tells: Telegram's token (getMe) and webhook state
 (getWebhookInfo); Discord's token, the privileged intents the bot asks for against those
 the application has, and whether the slash commands are synced. Nothing is changed.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -18,7 +20,8 @@ import httpx
 from adapters.platform_settings import DiscordSettings, TelegramSettings
 from bot.conversation import Conversation
 from bot.errors import KnowledgeError, StorageError
-from bot.service import FaqService
+from bot.semantic import DEFAULT_MODEL, semantic_available
+from bot.service import FaqService, semantic_model
 from bot.settings import Settings
 from bot.storage import database_url, make_store
 
@@ -29,6 +32,7 @@ __all__ = [
     "check_database",
     "check_discord",
     "check_faq",
+    "check_semantic",
     "check_telegram",
     "discord_expectations",
     "run_doctor",
@@ -86,6 +90,7 @@ def run_doctor(settings: Settings, out: TextIO = sys.stdout, timeout: float = 10
 async def _check_all(settings: Settings, timeout: float) -> list[Finding]:
     findings, service = check_faq(settings)
     findings += await asyncio.to_thread(check_database, settings)
+    findings += await asyncio.to_thread(check_semantic, settings)
     telegram, discord_settings = TelegramSettings(), DiscordSettings()
     async with httpx.AsyncClient(timeout=timeout) as client:
         if telegram.bot_token is not None:
@@ -116,6 +121,25 @@ def check_faq(settings: Settings) -> tuple[list[Finding], FaqService | None]:
     kb = service.kb
     message = f"{settings.knowledge}: {len(kb.entries)} entries, {len(kb.topics)} topics"
     return [Finding("ok", "faq", message)], service
+
+
+def check_semantic(settings: Settings) -> list[Finding]:
+    """Say whether the semantic re-ranker will run, loading its model if it should."""
+    model = semantic_model(settings)
+    if model is None:
+        return [Finding("ok", "semantic", "off (FAQBOT_SEMANTIC_MODEL=off): lexical matching")]
+    if not semantic_available():
+        if model.name == DEFAULT_MODEL:
+            return [Finding("ok", "semantic", "[semantic] extra not installed: lexical matching")]
+        fix = "pip install 'faqbot[semantic]' (README: torch's CPU build first), or set it to off"
+        message = f"FAQBOT_SEMANTIC_MODEL={model.name}, but the [semantic] extra is not installed"
+        return [Finding("warn", "semantic", message, fix)]
+    started = time.perf_counter()
+    if not model.load():
+        fix = "set FAQBOT_SEMANTIC_MODEL to a sentence-transformers folder on this machine, or off"
+        return [Finding("fail", "semantic", f"{model.name} does not load: {model.error}", fix)]
+    took = time.perf_counter() - started
+    return [Finding("ok", "semantic", f"{model.name} loads ({took:.1f} s); answers are confirmed")]
 
 
 def check_database(settings: Settings) -> list[Finding]:

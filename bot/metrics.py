@@ -33,6 +33,7 @@ __all__ = [
     "QUESTIONS",
     "REGISTRY",
     "RELOADS",
+    "SEMANTIC_READY",
     "WEBHOOK_REPEATS",
     "AdapterState",
     "AdapterStates",
@@ -86,6 +87,11 @@ WEBHOOK_REPEATS = Counter(
     "Telegram webhook deliveries of an update that was already answered (done) or was being "
     "answered by another delivery (busy: answered 503, Telegram retries), by outcome.",
     ["outcome"],
+    registry=REGISTRY,
+)
+SEMANTIC_READY = Gauge(
+    "faqbot_semantic_ready",
+    "1 while the semantic re-ranker confirms answers (model loaded, FAQ embedded), else 0.",
     registry=REGISTRY,
 )
 LOG_QUEUE = Gauge(

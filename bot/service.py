@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from bot import messages
+from bot import messages, metrics
 from bot.guard import uncovered_keys
 from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from bot.matcher import Candidate, HybridMatcher, Matcher
@@ -240,6 +240,7 @@ class FaqService:
             kb = load_knowledge(self._path, self.max_file_bytes)
             snapshot = Snapshot.build(kb, model=self.semantic, previous=self._snapshot)
             self._snapshot = snapshot  # one reference swap: readers see old or new, never half
+            metrics.SEMANTIC_READY.set(snapshot.semantic is not None)
         return snapshot.kb
 
     def load_semantic(self) -> bool:
@@ -253,6 +254,7 @@ class FaqService:
         with self._reload_lock:
             if self._snapshot.semantic is None:
                 self._snapshot = self._snapshot.with_semantic(self.semantic)
+            metrics.SEMANTIC_READY.set(self._snapshot.semantic is not None)
             return self._snapshot.semantic is not None
 
     async def load_semantic_async(self) -> bool:

@@ -17,6 +17,7 @@ from adapters.doctor import (
     Finding,
     check_database,
     check_discord,
+    check_semantic,
     check_telegram,
     discord_expectations,
 )
@@ -219,6 +220,12 @@ def test_unreachable_database_says_what_to_fix() -> None:
     assert finding.level == "fail" and "unreachable" in finding.message
     assert "FAQBOT_DATABASE_URL" in finding.fix
     assert "hunter2" not in str(finding)
+
+
+def test_semantic_turned_off_is_reported() -> None:
+    findings = check_semantic(Settings(_env_file=None, semantic_model="off"))
+    assert [(f.level, f.subject) for f in findings] == [("ok", "semantic")]
+    assert "lexical" in findings[0].message
 
 
 def test_sqlite_not_created_yet_is_fine(tmp_path: Path) -> None:

@@ -18,9 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from adapters.doctor import check_semantic
 from bot.reply import Outcome
 from bot.semantic import SemanticModel, resolve_model, semantic_available
 from bot.service import FaqService
+from bot.settings import Settings
 from tests.conftest import FAQ, MINIMAL, ROOT, settings_free_env
 
 
@@ -251,3 +253,13 @@ def test_faqbot_ask_uses_the_setting(tmp_path: Path) -> None:
     )
     assert off.returncode == 0, off.stderr
     assert json.loads(off.stdout)["outcome"] == "suggest"
+
+
+@pytest.mark.parametrize(
+    ("name", "level"),
+    [("all-MiniLM-L6-v2", "ok"), ("/no/such/model/folder", "fail")],
+)
+def test_doctor_says_whether_the_model_loads(name: str, level: str) -> None:
+    findings = check_semantic(Settings(_env_file=None, semantic_model=name))
+    assert [(f.level, f.subject) for f in findings] == [(level, "semantic")]
+    assert (level == "fail") is bool(findings[0].fix)
