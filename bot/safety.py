@@ -91,6 +91,11 @@ class SafetyCheck:
             else None
         )
 
+    @property
+    def model(self) -> SafetyModel | None:
+        """The learned layer (None when it was left out)."""
+        return self._model
+
     def reason(self, text: str) -> str | None:
         """Return why a question gets the safety reply (a rule's name), or None."""
         if HANGUL.search(text):
