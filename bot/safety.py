@@ -84,6 +84,8 @@ class SafetyCheck:
         """
         listed = list(triggers)
         self._english = [_normalize(t) for t in listed if not HANGUL.search(t)]
+        # Those not in the first person, worked out once rather than at every question.
+        self._impersonal = [t for t in self._english if not FIRST_PERSON.search(t)]
         self._korean = [re.sub(r"\s+", "", t) for t in listed if HANGUL.search(t)]
         self._model = (
             SafetyModel(listed, list(learned_from), _normalize)
@@ -117,8 +119,7 @@ class SafetyCheck:
             return guidance
         # "how do i escape" is listed, "how do people escape" must not match it: a phrasing
         # in the first person only matches questions in the first person.
-        first = FIRST_PERSON.search(plain) is not None
-        listed = [t for t in self._english if first or not FIRST_PERSON.search(t)]
+        listed = self._english if FIRST_PERSON.search(plain) else self._impersonal
         if process.extractOne(plain, listed, scorer=fuzz.ratio, score_cutoff=90):
             return "listed phrasing"
         if self._model is not None and _in_scope_of_model(text, plain) and self._model(text):
