@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from bench.markers import replace_section
+from bench.markers import publish
 from bench.thresholds import GRID, Item, Tally, choose, cross_validate, sweep, tally
 from bot.evaluate import EvalCase, evaluate, load_cases
 from bot.holdout import NEAR_DUPLICATE_JACCARD, Holdout, holdouts
@@ -215,10 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{final_u.accuracy:.3f}, refusal {shipped_u.refusal:.3f} -> {final_u.refusal:.3f}).",
         END,
     ]
-    report = "\n".join(lines)
-    replace_section(args.out, START, END, report)
-    print(report)
-    return 0
+    return publish(args.out, lines)
 
 
 if __name__ == "__main__":

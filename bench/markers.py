@@ -20,6 +20,18 @@ def replace_section(out: Path, start: str, end: str, report: str) -> None:
     out.write_text(text, encoding="utf-8")
 
 
+def publish(out: Path, lines: list[str]) -> int:
+    """Write a generator's report (its first line its start marker, its last its end marker).
+
+    Returns:
+        0, the generator's exit status.
+    """
+    report = "\n".join(lines)
+    replace_section(out, lines[0], lines[-1], report)
+    print(report)
+    return 0
+
+
 def kept_sections(old: str, new: str) -> str:
     """Return `new` (a whole file's text) with every marked section of `old` it lacks.
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bot.service
-from bench.markers import replace_section
+from bench.markers import publish
 from bot.evaluate import EvalCase, evaluate, held_out, load_cases
 from bot.guard import uncovered_keys
 from bot.holdout import holdouts
@@ -350,10 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"with the re-ranker {sem_p50:.1f} / {sem_p99:.1f} ms.",
         END,
     ]
-    report = "\n".join(lines)
-    replace_section(args.out, START, END, report)
-    print(report)
-    return 0
+    return publish(args.out, lines)
 
 
 def _short(t: SemanticThresholds) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.datasets import ROOT, Dataset, Query, clinc150, covidfaq, stackfaq
-from bench.markers import replace_section
+from bench.markers import publish
 from bench.run import MIN_VAL_RECALL, tune
 from bot.matcher import Candidate, HybridMatcher
 from bot.reply import Outcome
@@ -154,10 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         *rows,
         END,
     ]
-    report = "\n".join(lines)
-    replace_section(args.out, START, END, report)
-    print(report)
-    return 0
+    return publish(args.out, lines)
 
 
 if __name__ == "__main__":

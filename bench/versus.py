@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.datasets import ROOT
-from bench.markers import replace_section
+from bench.markers import publish
 
 START = "<!-- versus:start -->"
 END = "<!-- versus:end -->"
@@ -144,10 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {label.format(size=args.size)} | {old_v:,.2f} | {new_v:,.2f} | {ratio:.2f} | {goal} |"
         )
     lines.append(END)
-    report = "\n".join(lines)
-    replace_section(args.out, START, END, report)
-    print(report)
-    return 0
+    return publish(args.out, lines)
 
 
 if __name__ == "__main__":

@@ -225,32 +225,28 @@ async def test_loading_never_blocks_the_event_loop(
     assert answered and set(answered) == {Outcome.ANSWER}
 
 
+def ask_json(question: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "adapters", "ask", "--json", question],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
 def test_faqbot_ask_uses_the_setting(tmp_path: Path) -> None:
     env = settings_free_env()
     env["FAQBOT_SEMANTIC_MODEL"] = "all-MiniLM-L6-v2"
     env["FAQBOT_DATA_DIR"] = str(tmp_path)
     question = "can north koreans make international calls"
-    done = subprocess.run(
-        [sys.executable, "-m", "adapters", "ask", "--json", question],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    done = ask_json(question, env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["entry"]["id"] == "contact-outside"
     assert "Loading weights" not in done.stderr  # no progress bars at every start
     assert list((tmp_path / "embeddings").glob("embeddings-*.npz"))
-    env["FAQBOT_SEMANTIC_MODEL"] = "off"
-    off = subprocess.run(
-        [sys.executable, "-m", "adapters", "ask", "--json", question],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    off = ask_json(question, {**env, "FAQBOT_SEMANTIC_MODEL": "off"})
     assert off.returncode == 0, off.stderr
     assert json.loads(off.stdout)["outcome"] == "suggest"
 
