@@ -283,7 +283,10 @@ def _chat(conversation: Conversation, settings: Settings) -> int:
         logging.getLogger().handlers[:] = [handler]
     watching = settings.watch
     stop = watch_in_thread(conversation.service, settings.knowledge) if watching else None
-    conversation.service.load_semantic_in_background()  # answers are lexical until it loads
+    if interactive:  # the prompt comes at once; answers are lexical until the model loads
+        conversation.service.load_semantic_in_background()
+    else:  # piped questions: every one answered as `faqbot ask` would
+        conversation.service.load_semantic()
     chat = ConsoleChat(conversation, width=terminal_width() if interactive else None)
     health = None
     try:

@@ -28,6 +28,9 @@ DISCORD_MODERATOR_ROLE_IDS=
 
 # The question log keeps question text for this many days (no user ids unless asked).
 FAQBOT_LOG_RETENTION_DAYS=30
+
+# With the [semantic] extra installed, an embedding model confirms matches (off: none).
+FAQBOT_SEMANTIC_MODEL=
 """
 
 

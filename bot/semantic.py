@@ -39,6 +39,17 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _PACKAGED = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 
+_NOT_LOADED = (
+    "FAQBOT_SEMANTIC_MODEL=%s not loaded (%s): answering with the lexical matcher alone; "
+    "set it to a sentence-transformers folder on this machine, or to off"
+)
+
+
+def _looks_like_a_path(name: str) -> bool:
+    # "org/model" is a hub name; "/srv/model", "./model" and "~/model" are folders.
+    return name.startswith((".", "~", os.sep))
+
+
 def semantic_available() -> bool:
     """Return whether the `[semantic]` extra is installed (without importing torch)."""
     return importlib.util.find_spec("sentence_transformers") is not None
@@ -70,6 +81,9 @@ class SemanticModel:
         self.name = name
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.error: str | None = None
+        # Before any thread starts and before huggingface_hub is imported (it reads this
+        # once): with local files only it still phones home for other things otherwise.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -100,6 +114,10 @@ class SemanticModel:
                 self.error = "the [semantic] extra is not installed"
                 log.info("semantic re-ranker off: %s", self.error)
                 return False
+            if _looks_like_a_path(self.name) and not Path(self.name).expanduser().is_dir():
+                self.error = f"{self.name} is not a folder"  # no need to import torch to know
+                log.warning(_NOT_LOADED, self.name, self.error)
+                return False
             try:
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as transformers_logging
@@ -112,7 +130,7 @@ class SemanticModel:
                 )
             except Exception as exc:  # any failure leaves the lexical matcher in charge
                 self.error = f"{type(exc).__name__}: {exc}"
-                log.warning("semantic model %s not loaded: %s", self.name, self.error)
+                log.warning(_NOT_LOADED, self.name, self.error)
                 return False
             log.info("semantic model %s loaded", self.name)
             return True

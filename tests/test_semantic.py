@@ -259,3 +259,21 @@ def test_doctor_says_whether_the_model_loads(name: str, level: str) -> None:
     findings = check_semantic(Settings(_env_file=None, semantic_model=name))
     assert [(f.level, f.subject) for f in findings] == [(level, "semantic")]
     assert (level == "fail") is bool(findings[0].fix)
+
+
+def test_a_piped_console_loads_the_model_before_answering(tmp_path: Path) -> None:
+    env = {**settings_free_env(), "FAQBOT_DATA_DIR": str(tmp_path)}
+    env["FAQBOT_SEMANTIC_MODEL"] = "all-MiniLM-L6-v2"
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters", "chat"],
+        cwd=ROOT,
+        env={**env, "FAQBOT_WATCH": "false"},
+        input="can north koreans make international calls\n",
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    # The lexical matcher alone only suggests; the first piped question is already confirmed.
+    assert "Can North Koreans contact people outside the country?" in done.stdout
+    assert "Did you mean" not in done.stdout
