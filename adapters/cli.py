@@ -239,7 +239,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         policy=_rate_policy(settings),
         state=open_shared_state(settings),
         hasher=make_hasher(settings),
-        learner=Learner(learn_config(settings)),
+        learner=Learner(learn_config(settings, semantic=service.semantic)),
         undo_seconds=settings.learn_undo_seconds,
     )
     try:

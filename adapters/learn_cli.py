@@ -15,7 +15,7 @@ from bot.learn import Change, Learner
 from bot.learn.candidates import build_candidates, find_candidate, render_candidates
 from bot.learn.history import read, render
 from bot.learn.setup import learn_config
-from bot.service import FaqService
+from bot.service import FaqService, semantic_model
 from bot.settings import Settings
 from bot.storage import make_store
 from bot.storage.schema import IgnoreRow
@@ -81,7 +81,10 @@ def run_learn(args: argparse.Namespace, settings: Settings) -> int:
 def _write(
     settings: Settings, change: Change, *, confirmed: bool, force: bool, by: str | None
 ) -> int:
-    learner = Learner(learn_config(settings))
+    model = semantic_model(settings)
+    if model is not None:
+        model.load()  # checks and the gate then measure the bot as it answers
+    learner = Learner(learn_config(settings, semantic=model))
     change = learner.check(change)  # refuse early, before asking anything
     if not confirmed:
         if not sys.stdin.isatty():
@@ -162,7 +165,7 @@ def _history(settings: Settings, *, as_json: bool) -> int:
 
 def _service_or_none(settings: Settings) -> FaqService | None:
     try:
-        return FaqService.from_settings(settings)
+        service = FaqService.from_settings(settings)
     except KnowledgeError as exc:
         print(
             f"faqbot: warning: the FAQ has {len(exc.issues)} error(s) (faqbot validate lists "
@@ -170,6 +173,8 @@ def _service_or_none(settings: Settings) -> FaqService | None:
             file=sys.stderr,
         )
         return None
+    service.load_semantic()  # "now answered?" as the bot would answer
+    return service
 
 
 def _login() -> str:

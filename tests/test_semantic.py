@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 
 from adapters.doctor import check_semantic
+from bot.learn import Change, LearnConfig, Learner
 from bot.reply import Outcome
 from bot.semantic import SemanticModel, resolve_model, semantic_available
 from bot.service import FaqService
@@ -277,3 +279,21 @@ def test_a_piped_console_loads_the_model_before_answering(tmp_path: Path) -> Non
     # The lexical matcher alone only suggests; the first piped question is already confirmed.
     assert "Can North Koreans contact people outside the country?" in done.stdout
     assert "Did you mean" not in done.stdout
+
+
+def test_learning_measures_the_bot_with_its_model(tmp_path: Path) -> None:
+    faq = tmp_path / "faq.yaml"
+    shutil.copy(FAQ, faq)
+    devset = ROOT / "knowledge" / "eval" / "devset.yaml"
+    change = Change.add("wages", "is a north korean salary enough to save for a broker")
+    figures = {}
+    for name, model in (("lexical", None), ("semantic", SemanticModel())):
+        if model is not None:
+            assert model.load()
+        config = LearnConfig(faq, devset=devset, history=tmp_path / f"{name}.jsonl", semantic=model)
+        applied = Learner(config).apply(change, moderator="Jo", platform="cli", force=True)
+        assert applied.before is not None
+        figures[name] = applied.before.accuracy
+        shutil.copy(FAQ, faq)
+    # The gate measured the bot the moderator runs: the re-ranker answers more of the set.
+    assert figures["semantic"] > figures["lexical"]

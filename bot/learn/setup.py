@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from bot.learn.writer import LearnConfig
+from bot.semantic import SemanticModel
 from bot.service import Thresholds
 from bot.settings import Settings
 
 __all__ = ["learn_config"]
 
 
-def learn_config(settings: Settings) -> LearnConfig:
-    """Read the `FAQBOT_LEARN_*` settings, and the FAQ and thresholds they apply to."""
+def learn_config(settings: Settings, semantic: SemanticModel | None = None) -> LearnConfig:
+    """Read the `FAQBOT_LEARN_*` settings, and the FAQ and thresholds they apply to.
+
+    Args:
+        settings: The core settings.
+        semantic: The bot's embedding model, if it has one (see `LearnConfig.semantic`).
+    """
     return LearnConfig(
         knowledge=settings.knowledge,
         max_file_bytes=settings.max_file_bytes,
@@ -20,4 +26,5 @@ def learn_config(settings: Settings) -> LearnConfig:
         min_refusal=settings.learn_min_refusal,
         history=settings.learn_history,
         git_commit=settings.learn_git_commit,
+        semantic=semantic,
     )

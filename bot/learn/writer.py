@@ -41,6 +41,7 @@ from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from bot.models import SAFETY_ID, KnowledgeBase
 from bot.reply import Outcome, Reply
 from bot.scope import is_out_of_scope
+from bot.semantic import SemanticModel
 from bot.service import FaqService, Snapshot, Thresholds
 from bot.text import MAX_QUESTION_CHARS, clean_input, phrasing_key
 from faqbot_knowledge import is_installed_copy
@@ -65,6 +66,8 @@ class LearnConfig:
         min_refusal: Refusal rate a change may not drop below.
         history: The audit trail; None puts it beside the FAQ.
         git_commit: Commit every change when the FAQ folder is a git checkout.
+        semantic: The bot's embedding model: once it is loaded, checks and the gate use it
+            too, so they measure the bot as it answers.
     """
 
     knowledge: Path
@@ -75,6 +78,7 @@ class LearnConfig:
     min_refusal: float = 0.92
     history: Path | None = None
     git_commit: bool = False
+    semantic: SemanticModel | None = None
 
     @property
     def history_path(self) -> Path:
@@ -348,7 +352,9 @@ class Learner:
         return doc, 0
 
     def _service(self, kb: KnowledgeBase) -> FaqService:
-        return FaqService(Snapshot.build(kb), thresholds=self.config.thresholds)
+        model = self.config.semantic
+        snapshot = Snapshot.build(kb, model=model)
+        return FaqService(snapshot, thresholds=self.config.thresholds, semantic=model)
 
     def _figures(self, service: FaqService, texts: dict[Path, str]) -> Figures | None:
         devset = self.config.devset
