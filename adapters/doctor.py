@@ -20,7 +20,7 @@ import httpx
 from adapters.platform_settings import DiscordSettings, TelegramSettings
 from bot.conversation import Conversation
 from bot.errors import KnowledgeError, StorageError
-from bot.semantic import DEFAULT_MODEL, semantic_available
+from bot.semantic import is_default_model, semantic_available
 from bot.service import FaqService, semantic_model
 from bot.settings import Settings
 from bot.storage import database_url, make_store
@@ -129,7 +129,7 @@ def check_semantic(settings: Settings) -> list[Finding]:
     if model is None:
         return [Finding("ok", "semantic", "off (FAQBOT_SEMANTIC_MODEL=off): lexical matching")]
     if not semantic_available():
-        if model.name == DEFAULT_MODEL:
+        if is_default_model(model.name):
             return [Finding("ok", "semantic", "[semantic] extra not installed: lexical matching")]
         fix = "pip install 'faqbot[semantic]' (README: torch's CPU build first), or set it to off"
         message = f"FAQBOT_SEMANTIC_MODEL={model.name}, but the [semantic] extra is not installed"

