@@ -407,10 +407,10 @@ def _eval(
     *,
     holdout: bool,
 ) -> int:
-    model = service.semantic
-    if service.snapshot.semantic is not None and model is not None:
-        print(f"matcher: lexical, confirmed by the semantic model {model.name}\n")
+    if service.semantic_in_use is not None:
+        print(f"matcher: lexical, confirmed by the semantic model {service.semantic_in_use.name}\n")
     else:
+        model = service.semantic
         why = f" ({model.error})" if model is not None and model.error else ""
         print(f"matcher: lexical{why}\n")
     cases = load_cases(path)

@@ -181,7 +181,7 @@ def held_out(service: FaqService, kb: KnowledgeBase | None = None) -> HoldoutRep
     safety = service.snapshot.safety
 
     full = service.snapshot
-    model = service.semantic if full.semantic is not None else None
+    model = service.semantic_in_use
 
     def ask_with(reduced: KnowledgeBase) -> Callable[[str], Reply]:
         # The embeddings of the phrasings that stay are reused from the full FAQ's.

@@ -221,6 +221,11 @@ class FaqService:
         return self._snapshot
 
     @property
+    def semantic_in_use(self) -> SemanticModel | None:
+        """The model answers are confirmed with now (None while they are lexical)."""
+        return self.semantic if self._snapshot.semantic is not None else None
+
+    @property
     def kb(self) -> KnowledgeBase:
         """The knowledge base answers currently come from."""
         return self._snapshot.kb
@@ -240,7 +245,7 @@ class FaqService:
             kb = load_knowledge(self._path, self.max_file_bytes)
             snapshot = Snapshot.build(kb, model=self.semantic, previous=self._snapshot)
             self._snapshot = snapshot  # one reference swap: readers see old or new, never half
-            metrics.SEMANTIC_READY.set(snapshot.semantic is not None)
+            metrics.SEMANTIC_READY.set(self.semantic_in_use is not None)
         return snapshot.kb
 
     def load_semantic(self) -> bool:
@@ -254,8 +259,8 @@ class FaqService:
         with self._reload_lock:
             if self._snapshot.semantic is None:
                 self._snapshot = self._snapshot.with_semantic(self.semantic)
-            metrics.SEMANTIC_READY.set(self._snapshot.semantic is not None)
-            return self._snapshot.semantic is not None
+            metrics.SEMANTIC_READY.set(self.semantic_in_use is not None)
+            return self.semantic_in_use is not None
 
     async def load_semantic_async(self) -> bool:
         """Load the semantic model in a daemon thread; questions are answered meanwhile.

@@ -57,6 +57,19 @@ def test_the_wheel_ships_the_faq_and_the_dev_set_but_no_tests(wheel: Path) -> No
     assert not any(n.startswith("tests/") for n in names)
 
 
+def faqbot(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `faqbot ARGS` from the installed copy that `env`'s PYTHONPATH points at."""
+    return subprocess.run(
+        [sys.executable, "-m", "adapters", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "check"),
     [
@@ -77,15 +90,7 @@ def test_installed_from_the_wheel_it_runs_from_another_folder(
     elsewhere.mkdir()
     env = settings_free_env()
     env["PYTHONPATH"] = str(site)  # ahead of the checkout's editable install
-    done = subprocess.run(
-        [sys.executable, "-m", "adapters", *args],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = faqbot(elsewhere, env, *args)
     assert done.returncode == 0, done.stderr
     assert check(done.stdout)  # type: ignore[operator]
     assert str(ROOT) not in done.stdout + done.stderr  # nothing came from the checkout
@@ -101,15 +106,7 @@ def test_learn_refuses_to_change_the_installed_faq(wheel: Path, tmp_path: Path) 
     before = faq.read_text(encoding="utf-8")
     env = settings_free_env()
     env.update(PYTHONPATH=str(site), PYTHONUSERBASE=str(base))
-    done = subprocess.run(
-        [sys.executable, "-m", "adapters", "learn", "add", "banks", "nk bank accounts?", "--yes"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = faqbot(tmp_path, env, "learn", "add", "banks", "nk bank accounts?", "--yes")
     assert done.returncode == 1
     assert "installed with faqbot" in done.stderr and "faqbot init" in done.stderr
     assert faq.read_text(encoding="utf-8") == before

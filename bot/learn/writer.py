@@ -371,7 +371,7 @@ class Learner:
             digest.update(texts[path].encode("utf-8"))
         digest.update(devset.read_bytes())
         # Figures with and without the embedding model are different bots' figures.
-        model = service.semantic if service.snapshot.semantic is not None else None
+        model = service.semantic_in_use
         digest.update(f"\0semantic:{model.name if model else ''}".encode())
         key = digest.hexdigest()
         with self._cache_lock:
