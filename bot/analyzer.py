@@ -87,6 +87,14 @@ class Analyzer:
             i += 1
         return out
 
+    def plain_term(self, word: str) -> str | None:
+        """Return a word's term outside any synonym phrase (None for a function word)."""
+        return None if word in FUNCTION_WORDS or len(word) <= 1 else stem(word)
+
+    def may_start_phrase(self, word: str) -> bool:
+        """Tell whether a word may begin one of the synonym phrases."""
+        return stem(word) in self._starts
+
     def _correct_uncached(self, word: str) -> str:
         if word in self._known or word in STOPWORDS or len(word) < 4 or not word.isalpha():
             return word

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import bm25s
 import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 
-from bot.analyzer import Analyzer
 from bot.models import KnowledgeBase
-from bot.text import words
+from bot.termindex import TermIndex
 
 __all__ = ["Candidate", "HybridMatcher", "Matcher", "Weights"]
-
-# bm25s sets its own logger to DEBUG at import, which would print on every index build.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +32,10 @@ class Matcher(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class _Phrasing:
-    entry: int
-    terms: frozenset[str]
-    joined: str
-    own: float  # the phrasing's total IDF weight, fixed once the index is built
-
-
 class HybridMatcher:
     """Lexical matcher over every phrasing of every entry.
 
-    Candidates come from BM25 (bm25s) so cost stays low on large FAQs; each
+    Candidates come from BM25 (`bot.termindex`) so cost stays low on large FAQs; each
     candidate entry is then scored by how much of the question's informative
     weight its best phrasing explains (recall and precision, IDF-weighted),
     plus a small fuzzy-similarity term. Words the FAQ has never seen carry the
@@ -67,59 +52,18 @@ class HybridMatcher:
             candidates: How many phrasings BM25 hands on to the precise scorer.
             weights: How the evidence adds up (defaults tuned on the dev set).
         """
-        split = [(i, words(text)) for i, e in enumerate(kb.entries) for text in e.phrasings]
-        self.analyzer = Analyzer(kb.synonyms, (w for _, ws in split for w in ws))
+        self._index = TermIndex.build(kb)
+        self.analyzer = self._index.analyzer
         self._ids = [e.id for e in kb.entries]
-        analyzed = [(i, frozenset(self.analyzer.terms_of(raw))) for i, raw in split]
-        entry_terms: list[set[str]] = [set() for _ in kb.entries]
-        for i, terms in analyzed:
-            entry_terms[i].update(terms)
-        n = max(len(kb.entries), 1)
-        df = Counter(t for terms in entry_terms for t in terms)
-        self._idf = {t: _idf(n, c) for t, c in df.items()}
-        self._unknown_idf = _idf(n, 0)
-        self._phrasings = [
-            _Phrasing(i, terms, " ".join(sorted(terms)), sum(self._idf[t] for t in terms) or 1.0)
-            for i, terms in analyzed
-        ]
+        self._unknown_idf = _idf(max(len(kb.entries), 1), 0)
         self._candidates = candidates
         self.weights = weights or Weights()
-        # Token ids are assigned here so bm25s skips its own (slower) vocabulary pass.
-        self._vocab: dict[str, int] = {"": 0}
-        docs = [
-            [self._vocab.setdefault(t, len(self._vocab)) for t in sorted(p.terms)] or [0]
-            for p in self._phrasings
-        ]
-        self._bm25 = bm25s.BM25()
-        self._bm25.index((docs, self._vocab), show_progress=False)
-        self._centroids = self._build_centroids(kb)
-
-    def _build_centroids(self, kb: KnowledgeBase) -> sparse.csr_matrix:
-        # Row e: how often each term appears across e's phrasings, IDF-weighted, unit length.
-        # Entries with many phrasings (CLINC-style) are then compared as a whole.
-        counts: list[Counter[str]] = [Counter() for _ in kb.entries]
-        sizes = [0] * len(kb.entries)
-        for p in self._phrasings:
-            counts[p.entry].update(p.terms)
-            sizes[p.entry] += 1
-        rows, cols, vals = [], [], []
-        for e, counter in enumerate(counts):
-            weights = {
-                t: c / sizes[e] * self._idf[t] for t, c in counter.items() if t in self._vocab
-            }
-            norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
-            for t, v in weights.items():
-                rows.append(e)
-                cols.append(self._vocab[t])
-                vals.append(v / norm)
-        shape = (len(kb.entries), len(self._vocab))
-        return sparse.csr_matrix((vals, (rows, cols)), shape=shape, dtype=np.float32)
 
     def weight(self, term: str) -> float:
         """Return how informative a term is (IDF; unknown terms weigh the most)."""
-        known = self._idf.get(term)
+        known = self._index.term_ids.get(term)
         if known is not None:
-            return known
+            return float(self._index.idf[known])
         return 0.0 if term in self.analyzer.filler_terms else self._unknown_idf
 
     def rank(self, question: str, limit: int = 5) -> list[Candidate]:
@@ -132,38 +76,47 @@ class HybridMatcher:
         Returns:
             Candidates, best first, one per entry.
         """
+        index = self._index
         terms = set(self.analyzer.terms(question, repair=True))
-        known = [t for t in terms if t in self._vocab]
+        known = [index.term_ids[t] for t in terms if t in index.term_ids]
         if not known:
             return []
-        scores = self._bm25.get_scores(known)
-        k = min(self._candidates, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        ceiling = float(scores[top].max())
+        top, scores = index.best(known, self._candidates)
+        ceiling = float(scores.max(initial=0.0))
         if ceiling <= 0:
             return []
         w = self.weights
         qw = {t: self.weight(t) for t in terms}
+        by_id = {index.term_ids[t]: qw[t] for t in terms if t in index.term_ids}
         total = sum(qw.values()) or 1.0
         joined = " ".join(sorted(terms))
         features: dict[int, _Features] = {}
-        for index in top:
-            bm25 = float(scores[index])
+        # Fetched for all candidates at once: numpy's per-item access is slow.
+        found = zip(
+            scores.tolist(),
+            index.own[top].tolist(),
+            index.entry_of[top].tolist(),
+            index.starts[top].tolist(),
+            index.starts[top + 1].tolist(),
+            strict=True,
+        )
+        for bm25, own_weight, entry, start, end in found:
             if bm25 <= 0:
                 continue
-            phrasing = self._phrasings[int(index)]
-            shared = terms & phrasing.terms
-            matched = sum(qw[t] for t in shared)
-            lexical = _f_beta(matched / phrasing.own, matched / total, beta=w.beta)
-            fuzzy = fuzz.token_sort_ratio(joined, phrasing.joined) / 100.0
-            f = features.setdefault(phrasing.entry, _Features())
+            own = index.ids[start:end].tolist()
+            shared = [t for t in own if t in by_id]
+            matched = sum(by_id[t] for t in shared)
+            lexical = _f_beta(matched / own_weight, matched / total, beta=w.beta)
+            other = " ".join(sorted([index.names[t] for t in own]))
+            fuzzy = fuzz.token_sort_ratio(joined, other) / 100.0
+            f = features.setdefault(entry, _Features())
             f.add(lexical, fuzzy, bm25 / ceiling, shared)
         ids = np.fromiter(features, dtype=np.int64, count=len(features))
-        qvec = np.zeros(len(self._vocab), dtype=np.float32)
-        for t in known:
-            qvec[self._vocab[t]] = qw[t]
+        qvec = np.zeros(len(index.names), dtype=np.float32)
+        for t, v in by_id.items():
+            qvec[t] = v
         qnorm = math.sqrt(sum(v * v for v in qw.values())) or 1.0
-        cosines = _rows_dot(self._centroids, ids, qvec) / qnorm
+        cosines = _rows_dot(index.centroids, ids, qvec) / qnorm
         # One informative word that many entries share ("border", "family") is not enough
         # to pick one of them: scale down by how specific that word is, so they are offered.
         informative = [t for t, v in qw.items() if v > 0]
@@ -173,7 +126,7 @@ class HybridMatcher:
         ranked = []
         for entry, centroid in zip(ids.tolist(), cosines.tolist(), strict=True):
             f = features[entry]
-            union = sum(qw[t] for t in f.covered) / total
+            union = sum(by_id[t] for t in f.covered) / total
             support = sum(sorted(f.bm25s, reverse=True)[:3]) / 3
             final = (
                 w.lexical * f.lexical
@@ -196,11 +149,9 @@ class _Features:
     lexical: float = 0.0
     fuzzy: float = 0.0
     bm25s: list[float] = field(default_factory=list)
-    covered: set[str] = field(default_factory=set)
+    covered: set[int] = field(default_factory=set)
 
-    def add(
-        self, lexical: float, fuzzy: float, bm25: float, shared: frozenset[str] | set[str]
-    ) -> None:
+    def add(self, lexical: float, fuzzy: float, bm25: float, shared: list[int]) -> None:
         self.lexical = max(self.lexical, lexical)
         self.fuzzy = max(self.fuzzy, fuzzy)
         self.bm25s.append(bm25)

@@ -1,0 +1,101 @@
+"""The term index: the same terms and BM25 scores as the analyzer and bm25s give."""
+
+from __future__ import annotations
+
+import bm25s
+import numpy as np
+import pytest
+
+from bot.loader import load_knowledge
+from bot.models import Entry, KnowledgeBase, Source, SourceRef, Topic
+from bot.termindex import TermIndex
+from bot.text import words
+from knowledge import shipped_faq
+
+ASKED = [
+    ["leav", "countri"],
+    ["border", "china", "guard"],
+    ["~north_korea", "famili", "punish"],
+    ["~informant"],
+]
+
+
+@pytest.fixture(scope="module")
+def faq() -> KnowledgeBase:
+    return load_knowledge(shipped_faq())
+
+
+@pytest.fixture(scope="module")
+def index(faq: KnowledgeBase) -> TermIndex:
+    return TermIndex.build(faq)
+
+
+def phrasings(kb: KnowledgeBase) -> list[str]:
+    return [text for entry in kb.entries for text in entry.phrasings]
+
+
+def test_each_phrasing_has_the_terms_the_analyzer_gives(
+    faq: KnowledgeBase, index: TermIndex
+) -> None:
+    # Phrasings without a synonym phrase take a shortcut; both paths must agree.
+    for p, text in enumerate(phrasings(faq)):
+        own = index.ids[index.starts[p] : index.starts[p + 1]].tolist()
+        expected = set(index.analyzer.terms_of(words(text)))
+        assert {index.names[t] for t in own} == expected, text
+        assert len(own) == len(expected)
+        assert index.entry_of[p] == next(
+            e for e, entry in enumerate(faq.entries) if text in entry.phrasings
+        )
+
+
+@pytest.mark.parametrize("asked", ASKED)
+def test_bm25_scores_are_bm25s_scores(
+    index: TermIndex, asked: list[str], faq: KnowledgeBase
+) -> None:
+    # The reference: bm25s over the same term sets (each term once per phrasing).
+    docs = []
+    vocab: dict[str, int] = {"": 0}
+    for p in range(len(index.starts) - 1):
+        own = sorted(index.names[t] for t in index.ids[index.starts[p] : index.starts[p + 1]])
+        docs.append([vocab.setdefault(t, len(vocab)) for t in own] or [0])
+    reference = bm25s.BM25()
+    reference.index((docs, vocab), show_progress=False)
+    known = [t for t in asked if t in index.term_ids]
+    assert known, asked
+    expected = reference.get_scores(known)
+    top, scores = index.best([index.term_ids[t] for t in known], k=len(expected))
+    got = np.zeros(len(expected), dtype=np.float32)
+    got[top] = scores
+    assert np.array_equal(got, expected)
+
+
+def test_best_returns_the_highest_scoring_phrasings(index: TermIndex) -> None:
+    ids = [index.term_ids["border"]]
+    top, scores = index.best(ids, k=3)
+    everything, all_scores = index.best(ids, k=10_000)
+    assert len(top) == 3
+    assert sorted(scores.tolist(), reverse=True) == sorted(all_scores.tolist(), reverse=True)[:3]
+
+
+def test_a_phrasing_of_only_stopwords_has_no_terms_and_weight_one() -> None:
+    kb = KnowledgeBase(
+        (Source("s", "S"),),
+        (Topic("t", "T", "T"),),
+        (
+            Entry("a", "t", "is it to be", "A.", (SourceRef("s"),), ("border guards",)),
+            Entry("b", "t", "border crossing", "B.", (SourceRef("s"),)),
+        ),
+    )
+    index = TermIndex.build(kb)
+    assert index.starts[1] - index.starts[0] == 0
+    assert index.own[0] == 1.0
+    assert index.centroids.shape == (2, len(index.names))
+    # "border" is in both entries, so it tells them apart less than "guard" does.
+    assert index.idf[index.term_ids["border"]] < index.idf[index.term_ids["guard"]]
+
+
+def test_an_empty_faq_builds_an_empty_index() -> None:
+    kb = KnowledgeBase((Source("s", "S"),), (Topic("t", "T", "T"),), ())
+    index = TermIndex.build(kb)
+    top, scores = index.best([], k=5)
+    assert len(top) == 0 and len(scores) == 0
