@@ -75,6 +75,8 @@ def test_best_returns_the_highest_scoring_phrasings(index: TermIndex) -> None:
     everything, all_scores = index.best(ids, k=10_000)
     assert len(top) == 3
     assert sorted(scores.tolist(), reverse=True) == sorted(all_scores.tolist(), reverse=True)[:3]
+    score_of = dict(zip(everything.tolist(), all_scores.tolist(), strict=True))
+    assert [score_of[p] for p in top.tolist()] == scores.tolist()
 
 
 def test_a_phrasing_of_only_stopwords_has_no_terms_and_weight_one() -> None:
