@@ -42,8 +42,10 @@ NOTES = """
   settings that refuse at least 70% of `oos_val` (a margin over the 0.60 target, as 100
   validation queries overstate recall). Baselines get the same tuning; for our FAQ they are
   tuned on the dev set itself, which flatters them, while faqbot uses its shipped defaults.
-- Build time and memory at 100k entries are within their targets but not by much (about
-  25-28 s and 850-900 MB across runs on this 2-core machine).
+- Build time and memory at 100k entries: the index is numpy arrays and a scipy sparse
+  matrix built with array operations (`bot/termindex.py`), about 8 s and under 500 MB on
+  this 2-core machine; before, Python sets and bm25s's per-phrasing loop took 25-32 s and
+  850-920 MB (section "Speed and memory beside 1d311c0", `python -m bench.versus`).
 """
 
 

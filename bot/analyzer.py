@@ -40,7 +40,7 @@ class Analyzer:
                 key = tuple(stem(w) for w in tokens)
                 if key:
                     self._phrases.setdefault(key, canonical)
-        self._starts = frozenset(key[0] for key in self._phrases)
+        self._long_starts = frozenset(key[0] for key in self._phrases if len(key) > 1)
         self._known = frozenset(known)
         self._known_stems = frozenset(stem(w) for w in known)
         # Typos rarely hit the first letter: searching only words with the same first letter
@@ -71,8 +71,8 @@ class Analyzer:
         out: list[str] = []
         i = 0
         while i < len(stems):
-            if stems[i] in self._starts:
-                for size in range(min(self._longest, len(stems) - i), 0, -1):
+            if stems[i] in self._long_starts:
+                for size in range(min(self._longest, len(stems) - i), 1, -1):
                     canonical = self._phrases.get(tuple(stems[i : i + size]))
                     if canonical is not None:
                         out.append(canonical)
@@ -82,18 +82,26 @@ class Analyzer:
                     canonical = None
                 if canonical is not None:
                     continue
-            if raw[i] not in FUNCTION_WORDS and len(raw[i]) > 1:
-                out.append(stems[i])
+            term = self.plain_term(raw[i])
+            if term is not None:
+                out.append(term)
             i += 1
         return out
 
     def plain_term(self, word: str) -> str | None:
-        """Return a word's term outside any synonym phrase (None for a function word)."""
+        """Return a word's term where it starts no synonym phrase of several words.
+
+        That is its synonym group's term, else its stem; None for a function word or a
+        single character.
+        """
+        canonical = self._phrases.get((stem(word),))
+        if canonical is not None:
+            return canonical
         return None if word in FUNCTION_WORDS or len(word) <= 1 else stem(word)
 
     def may_start_phrase(self, word: str) -> bool:
-        """Tell whether a word may begin one of the synonym phrases."""
-        return stem(word) in self._starts
+        """Tell whether a word may begin a synonym phrase of several words."""
+        return stem(word) in self._long_starts
 
     def _correct_uncached(self, word: str) -> str:
         if word in self._known or word in STOPWORDS or len(word) < 4 or not word.isalpha():

@@ -89,7 +89,9 @@ class TermIndex:
         )
 
     def best(self, term_ids: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return the (at most) k phrasings with the highest BM25 scores, and the scores.
+        """Return the k phrasings with the highest BM25 scores (all, if fewer), and the scores.
+
+        Phrasings sharing no term with the question may be among them, scored 0.
 
         Args:
             term_ids: The question's terms that the FAQ knows.
@@ -116,8 +118,8 @@ def _terms(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """Return (phrasing, term id) pairs, sorted and without repeats, and the term ids."""
     term_ids: dict[str, int] = {}
-    # Most phrasings hold no synonym phrase: their terms are their words' stems, worked
-    # out once per distinct word. The others go through the analyzer's phrase matching.
+    # Most phrasings hold no synonym phrase of several words: their terms are worked out
+    # once per distinct word. The others go through the analyzer's phrase matching.
     word_term = np.fromiter(
         (
             -1 if (t := analyzer.plain_term(w)) is None else term_ids.setdefault(t, len(term_ids))
@@ -144,8 +146,14 @@ def _terms(
         term_parts.append(np.asarray(found, dtype=np.int64))
     phrasing = np.concatenate(phrasing_parts)
     term = np.concatenate(term_parts)
-    keys = np.unique(phrasing * max(len(term_ids), 1) + term)
-    return keys // max(len(term_ids), 1), keys % max(len(term_ids), 1), term_ids
+    width = max(len(term_ids), 1)
+    keys = np.unique(phrasing * width + term)
+    # Ids were handed out per distinct word; a word seen only inside a phrase ("out" in
+    # "get out") must stay unknown to the index, so only terms some phrasing has are kept.
+    used, term = np.unique(keys % width, return_inverse=True)
+    names = list(term_ids)
+    kept = {names[t]: i for i, t in enumerate(used.tolist())}
+    return keys // width, term.astype(np.int64), kept
 
 
 def _entry_idf(entry: np.ndarray, term: np.ndarray, n_entries: int, n_terms: int) -> np.ndarray:
@@ -153,7 +161,9 @@ def _entry_idf(entry: np.ndarray, term: np.ndarray, n_entries: int, n_terms: int
     pairs = np.unique(entry.astype(np.int64) * max(n_terms, 1) + term)
     df = np.bincount(pairs % max(n_terms, 1), minlength=n_terms)
     n = max(n_entries, 1)
-    return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+    # math.log, as `bot.matcher` weighs unknown words: numpy's vectorised log may differ
+    # in the last bit on some CPUs.
+    return np.array([math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for d in df.tolist()])
 
 
 def _postings(
