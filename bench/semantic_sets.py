@@ -22,37 +22,39 @@ from pathlib import Path
 from bench.datasets import ROOT, Dataset, Query, clinc150, covidfaq, stackfaq
 from bench.markers import publish
 from bench.run import MIN_VAL_RECALL, tune
-from bot.matcher import Candidate, HybridMatcher
+from bot.matcher import Candidate
 from bot.reply import Outcome
 from bot.rerank import SemanticThresholds, rerank
 from bot.semantic import SemanticIndex, SemanticModel
-from bot.service import Thresholds, decide
+from bot.service import Snapshot, Thresholds, decide
 
 START = "<!-- semantic-sets:start -->"
 END = "<!-- semantic-sets:end -->"
 
 # The re-ranker's thresholds tried on CLINC150's validation split.
 CLINC_GRID = tuple(
-    SemanticThresholds(confirm, lead, 1.01, veto, 3)
+    SemanticThresholds(confirm, lead, 1.01, veto, 3, novel)
     for confirm in (0.45, 0.55, 0.65, 0.75)
     for lead in (0.0, 0.03, 0.06, 0.1)
     for veto in (0.0, 0.3, 0.4, 0.5)
+    for novel in (0.0, 0.25, 0.5, 1.0)
 )
 
 
 @dataclass
 class Asked:
-    """One query: its lexical ranking and its cosines with every entry."""
+    """One query: its lexical ranking, its cosines with every entry, its new words' share."""
 
     gold: str | None
     ranked: list[Candidate]
     similarity: dict[str, float]
+    novelty: float
 
 
-def ask_all(matcher: HybridMatcher, index: SemanticIndex, queries: Sequence[Query]) -> list[Asked]:
+def ask_all(snapshot: Snapshot, index: SemanticIndex, queries: Sequence[Query]) -> list[Asked]:
     vectors = index.model.encode([q for q, _ in queries])
     return [
-        Asked(gold, matcher.rank(q, 10), index.similarities_to(v))
+        Asked(gold, snapshot.matcher.rank(q, 10), index.similarities_to(v), snapshot.novelty(q))
         for (q, gold), v in zip(queries, vectors, strict=True)
     ]
 
@@ -61,7 +63,7 @@ def shown(a: Asked, t: Thresholds, st: SemanticThresholds | None) -> tuple[Outco
     """The outcome and the entry shown first (answer or first suggestion)."""
     outcome, chosen = decide(a.ranked[:4], t)
     if st is not None:
-        outcome, chosen = rerank(outcome, chosen, a.ranked, a.similarity, st, t.suggest)
+        outcome, chosen = rerank(outcome, chosen, a.ranked, a.similarity, st, t.suggest, a.novelty)
     first = chosen[0].entry_id if chosen else (a.ranked[0].entry_id if a.ranked else None)
     return outcome, first
 
@@ -98,10 +100,10 @@ def tune_semantic(asked: Sequence[Asked], t: Thresholds) -> SemanticThresholds:
 
 def bench(ds: Dataset, model: SemanticModel) -> list[str]:
     began = time.perf_counter()
-    matcher = HybridMatcher(ds.kb)
+    snapshot = Snapshot.build(ds.kb)
     index = SemanticIndex.build(ds.kb, model)
     built = time.perf_counter() - began
-    test = ask_all(matcher, index, ds.test)
+    test = ask_all(snapshot, index, ds.test)
     shipped = Thresholds()
     if not ds.val:
         lexical = sum(a.ranked[:1] != [] and a.ranked[0].entry_id == a.gold for a in test)
@@ -111,7 +113,7 @@ def bench(ds: Dataset, model: SemanticModel) -> list[str]:
             f"| {ds.name} | P@1 {lexical_p1:.3f} | P@1 {semantic_p1:.3f} | shipped thresholds; "
             f"{len(index.ids)} entries embedded in {built:.1f} s |"
         ]
-    val = ask_all(matcher, index, ds.val)
+    val = ask_all(snapshot, index, ds.val)
     t = tune([a.ranked for a in val], [a.gold for a in val])
     st = tune_semantic(val, t)
     lex_acc, lex_rec = refusal(test, t, None)
@@ -120,7 +122,8 @@ def bench(ds: Dataset, model: SemanticModel) -> list[str]:
         f"| {ds.name} | in-scope {lex_acc:.3f} at OOS recall {lex_rec:.3f} "
         f"| in-scope {sem_acc:.3f} at OOS recall {sem_rec:.3f} "
         f"| val-tuned: answer >= {t.answer:.3g}, margin {t.margin}; re-ranker confirm "
-        f"{st.confirm}, lead {st.lead}, veto {st.veto}; {len(index.ids)} entries embedded "
+        f"{st.confirm}, lead {st.lead}, veto {st.veto}, novel {st.novel}; "
+        f"{len(index.ids)} entries embedded "
         f"in {built:.1f} s |"
     ]
 

@@ -9,6 +9,10 @@ lexical matcher keeps choosing the candidates, and the embedding only decides be
   the whole FAQ (out-of-scope blocks included), confidently and with a clear lead;
 - an answer whose entry the embedding finds far from the question is only offered;
 - suggestions are shown in the embedding's order.
+
+A look-alike sits close to an entry too when only one word differs ("is Kim Jong Un
+married" and "who is Kim Jong Un"). That word is usually one the FAQ never uses, so the
+embedding may turn a question into an answer only while few of its words are new to the FAQ.
 """
 
 from __future__ import annotations
@@ -33,13 +37,16 @@ class SemanticThresholds:
             (above 1: never).
         veto: An answer whose entry's best cosine is below this is only offered.
         pool: How many lexical candidates the embedding may choose from.
+        novel: Most share of the question's content words that the FAQ never uses at
+            which the embedding may still answer (0: every word must be the FAQ's own).
     """
 
-    confirm: float = 0.65
-    lead: float = 0.06
-    rescue: float = 0.65
+    confirm: float = 0.45
+    lead: float = 0.03
+    rescue: float = 0.75
     veto: float = 0.4
     pool: int = 3
+    novel: float = 0.0
 
 
 def rerank(
@@ -49,6 +56,7 @@ def rerank(
     similarity: dict[str, float],
     thresholds: SemanticThresholds,
     suggest: float,
+    novelty: float = 0.0,
 ) -> tuple[Outcome, list[Candidate]]:
     """Confirm or overrule a lexical decision with embedding similarities.
 
@@ -59,6 +67,7 @@ def rerank(
         similarity: Best cosine per entry id, out-of-scope pseudo-entries included.
         thresholds: When the embedding may overrule.
         suggest: The lexical suggest threshold (what counts as worth offering).
+        novelty: Share of the question's content words that the FAQ never uses.
 
     Returns:
         The outcome and its candidates, as `bot.service.decide` returns them.
@@ -71,7 +80,7 @@ def rerank(
         offered = [c for c in ranked[:3] if c.score >= suggest]
         return Outcome.SUGGEST, _by_similarity(offered, similarity)
     pool = [c for c in ranked[: thresholds.pool] if c.score > 0]
-    if pool:
+    if pool and novelty <= thresholds.novel:
         best = max(pool, key=lambda c: similarity.get(c.entry_id, -1.0))
         cosine = similarity.get(best.entry_id, -1.0)
         others = [s for e, s in similarity.items() if e != best.entry_id]

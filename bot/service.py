@@ -90,6 +90,17 @@ class Snapshot:
         content = [w for w in words(query) if w not in STOPWORDS]
         return 0 < len(content) <= longest and all(stem(w) in self.vocabulary for w in content)
 
+    def novelty(self, query: str) -> float:
+        """Return the share of the query's content words that the FAQ never uses.
+
+        "Never uses" means in no phrasing, answer, topic title or synonym group. It is 0
+        for a query without content words.
+        """
+        content = [w for w in words(query) if w not in STOPWORDS]
+        if not content:
+            return 0.0
+        return sum(stem(w) not in self.vocabulary for w in content) / len(content)
+
     @classmethod
     def build(
         cls,
@@ -385,6 +396,7 @@ class FaqService:
                 similarity,
                 self.semantic_thresholds,
                 self.thresholds.suggest,
+                snapshot.novelty(query),
             )
         if outcome is Outcome.ANSWER:
             entry = snapshot.kb.entry(chosen[0].entry_id)

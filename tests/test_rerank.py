@@ -101,3 +101,29 @@ def test_pool_limits_what_the_embedding_may_choose() -> None:
     assert outcome is Outcome.SUGGEST
     outcome, chosen = rerank(Outcome.SUGGEST, ranking, ranking, similarity, T, SUGGEST)
     assert (outcome, chosen[0].entry_id) == (Outcome.ANSWER, "c")
+
+
+@pytest.mark.parametrize(
+    ("novelty", "limit", "expect"),
+    [
+        (0.0, 0.0, Outcome.ANSWER),  # every word is the FAQ's own
+        (0.5, 0.0, Outcome.SUGGEST),  # "is kim jong un married": "married" is new
+        (0.5, 0.5, Outcome.ANSWER),
+        (0.75, 0.5, Outcome.SUGGEST),
+    ],
+)
+def test_words_the_faq_never_uses_keep_the_embedding_from_answering(
+    novelty: float, limit: float, expect: Outcome
+) -> None:
+    ranking = ranked(("a", 0.4), ("b", 0.35))
+    similarity = {"a": 0.9, "b": 0.3}
+    gate = SemanticThresholds(confirm=0.6, lead=0.05, rescue=0.8, veto=0.3, pool=3, novel=limit)
+    outcome, chosen = rerank(Outcome.SUGGEST, ranking, ranking, similarity, gate, SUGGEST, novelty)
+    assert outcome is expect
+    assert chosen[0].entry_id == "a"
+
+
+def test_new_words_do_not_stop_the_embedding_from_doubting_an_answer() -> None:
+    ranking = ranked(("a", 0.6), ("b", 0.35))
+    outcome, _ = rerank(Outcome.ANSWER, ranking[:1], ranking, {"a": 0.1}, T, SUGGEST, 1.0)
+    assert outcome is Outcome.SUGGEST

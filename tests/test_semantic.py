@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +79,7 @@ def test_default_model_loads_from_the_installed_package_offline() -> None:
             Outcome.ANSWER,
             "contact-outside",
         ),
-        ("what is a north korean defector exactly", Outcome.SUGGEST, Outcome.ANSWER, "defector"),
+        ("current leader of nk", Outcome.SUGGEST, Outcome.ANSWER, "who-rules"),
         # A look-alike the lexical matcher answers; the embedding finds it far from the entry.
         ("how much money do i need to retire", Outcome.ANSWER, Outcome.SUGGEST, None),
         # A keyword names a subject: topic suggestions, whatever the embedding says.
@@ -100,6 +101,18 @@ def test_embedding_confirms_or_doubts_the_lexical_decision(
     assert reply.outcome is outcome
     if entry is not None:
         assert reply.entry is not None and reply.entry.id == entry
+
+
+@pytest.mark.parametrize("question", ["is kim jong un married", "how old is kim jong un"])
+def test_a_word_the_faq_never_uses_keeps_a_look_alike_from_being_answered(
+    semantic: FaqService, question: str
+) -> None:
+    # The embedding alone would answer who-rules; "married" and "old" are what it cannot.
+    ungated = replace(semantic.semantic_thresholds, novel=1.0)
+    assert FaqService(semantic.snapshot, semantic_thresholds=ungated).ask(question).matched
+    reply = semantic.ask(question)
+    assert reply.outcome is Outcome.SUGGEST
+    assert reply.suggestions[0].entry_id == "who-rules"
 
 
 def test_safety_reply_comes_first_with_the_embedding_too(semantic: FaqService) -> None:

@@ -235,3 +235,18 @@ def test_a_wall_of_questions_is_matched_a_few_at_a_time(service: FaqService) -> 
 )
 def test_question_sentences(text: str, questions: list[str]) -> None:
     assert question_sentences(text) == questions
+
+
+@pytest.mark.parametrize(
+    ("text", "novelty"),
+    [
+        ("why can't north koreans leave", 0.0),
+        ("is kim jong un married", 0.25),  # married: in no phrasing, answer or title
+        ("hello?", 0.0),  # no content words
+        ("zorblax quibbling", 1.0),
+    ],
+)
+def test_novelty_is_the_share_of_words_the_faq_never_uses(
+    service: FaqService, text: str, novelty: float
+) -> None:
+    assert service.snapshot.novelty(text) == pytest.approx(novelty)
