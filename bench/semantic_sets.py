@@ -63,7 +63,9 @@ def shown(a: Asked, t: Thresholds, st: SemanticThresholds | None) -> tuple[Outco
     """The outcome and the entry shown first (answer or first suggestion)."""
     outcome, chosen = decide(a.ranked[:4], t)
     if st is not None:
-        outcome, chosen = rerank(outcome, chosen, a.ranked, a.similarity, st, t.suggest, a.novelty)
+        outcome, chosen = rerank(
+            outcome, chosen, a.ranked, a.similarity, st, t.suggest, novelty=a.novelty
+        )
     first = chosen[0].entry_id if chosen else (a.ranked[0].entry_id if a.ranked else None)
     return outcome, first
 

@@ -37,13 +37,13 @@ class SemanticThresholds:
             (above 1: never).
         veto: An answer whose entry's best cosine is below this is only offered.
         pool: How many lexical candidates the embedding may choose from.
-        novel: Most share of the question's content words that the FAQ never uses at
-            which the embedding may still answer (0: every word must be the FAQ's own).
+        novel: The largest share of the question's content words that the FAQ never uses
+            at which the embedding may still answer (0: every word must be the FAQ's own).
     """
 
-    confirm: float = 0.45
-    lead: float = 0.03
-    rescue: float = 0.75
+    confirm: float = 0.65
+    lead: float = 0.1
+    rescue: float = 0.65
     veto: float = 0.4
     pool: int = 3
     novel: float = 0.0
@@ -56,7 +56,8 @@ def rerank(
     similarity: dict[str, float],
     thresholds: SemanticThresholds,
     suggest: float,
-    novelty: float = 0.0,
+    *,
+    novelty: float,
 ) -> tuple[Outcome, list[Candidate]]:
     """Confirm or overrule a lexical decision with embedding similarities.
 

@@ -28,6 +28,7 @@ from bot.text import (
     MAX_QUESTION_CHARS,
     STOPWORDS,
     clean_input,
+    content_words,
     mostly_non_latin,
     question_sentences,
     stem,
@@ -93,10 +94,12 @@ class Snapshot:
     def novelty(self, query: str) -> float:
         """Return the share of the query's content words that the FAQ never uses.
 
-        "Never uses" means in no phrasing, answer, topic title or synonym group. It is 0
-        for a query without content words.
+        "Never uses" means in no entry's phrasing or answer, topic title or synonym group.
+        A misspelt word counts as new on purpose: repairing it would also turn the very
+        words that make a look-alike ("relationship", "russians") into the FAQ's own. It is
+        0 for a query without content words.
         """
-        content = [w for w in words(query) if w not in STOPWORDS]
+        content = content_words(query)
         if not content:
             return 0.0
         return sum(stem(w) not in self.vocabulary for w in content) / len(content)
@@ -396,7 +399,7 @@ class FaqService:
                 similarity,
                 self.semantic_thresholds,
                 self.thresholds.suggest,
-                snapshot.novelty(query),
+                novelty=snapshot.novelty(query),
             )
         if outcome is Outcome.ANSWER:
             entry = snapshot.kb.entry(chosen[0].entry_id)

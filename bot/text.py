@@ -13,6 +13,7 @@ __all__ = [
     "MAX_QUESTION_CHARS",
     "STOPWORDS",
     "clean_input",
+    "content_words",
     "mostly_non_latin",
     "phrasing_key",
     "question_sentences",
@@ -191,6 +192,15 @@ def _expand(word: str) -> tuple[str, ...]:
 def stem(word: str) -> str:
     """Return the Snowball (Porter 2) stem of a lower-case word."""
     return str(_stemmer.stemWord(word))
+
+
+# Stopwords by stem: the matcher gives them no weight in any form.
+_FILLER_STEMS = frozenset(stem(w) for w in STOPWORDS)
+
+
+def content_words(text: str) -> list[str]:
+    """Return a text's words without stopwords or their forms ("peoples", "thats")."""
+    return [w for w in words(text) if stem(w) not in _FILLER_STEMS]
 
 
 def phrasing_key(text: str) -> str:

@@ -244,6 +244,7 @@ def test_question_sentences(text: str, questions: list[str]) -> None:
         ("is kim jong un married", 0.25),  # married: in no phrasing, answer or title
         ("hello?", 0.0),  # no content words
         ("zorblax quibbling", 1.0),
+        ("do they read peoples messages", 0.0),  # "peoples" is a stopword's form
     ],
 )
 def test_novelty_is_the_share_of_words_the_faq_never_uses(
