@@ -318,12 +318,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         cached_s = time.perf_counter() - t
     kb = service.kb
     dev_cases = load_cases(ROOT / "knowledge" / "eval" / "devset.yaml")
-    dev = collect(service, dev_cases)
     loo = collect_holdout(service)
     tune_cases = load_untuned(ROOT / "knowledge" / "eval" / "tuneset.yaml")
     untuned_cases = load_untuned(ROOT / "tests" / "untuned.yaml")
     every = [
-        [r for r in dev if r.case.expect == "none"],
+        collect(service, [c for c in dev_cases if c.expect == "none"]),
         collect(service, tune_cases),
         loo,
     ]

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.text import FUNCTION_WORDS, STOPWORDS, stem, words
+from bot.text import FILLER_STEMS, FUNCTION_WORDS, STOPWORDS, stem, words
 
 __all__ = ["Analyzer"]
 
@@ -51,7 +51,7 @@ class Analyzer:
                 self._spellable.setdefault(w[0], []).append(w)
         self._longest = min(_MAX_PHRASE, max((len(k) for k in self._phrases), default=1))
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
-        self.filler_terms = frozenset(stem(w) for w in STOPWORDS)
+        self.filler_terms = FILLER_STEMS
 
     def terms(self, text: str, *, repair: bool = False) -> list[str]:
         """Return the matching terms of a text, in order.

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 from scipy import sparse
 
 from bot.models import KnowledgeBase
-from bot.termindex import TermIndex
+from bot.termindex import TermIndex, idf
 
 __all__ = ["Candidate", "HybridMatcher", "Matcher", "Weights"]
 
@@ -55,7 +55,7 @@ class HybridMatcher:
         self._index = TermIndex.build(kb)
         self.analyzer = self._index.analyzer
         self._ids = [e.id for e in kb.entries]
-        self._unknown_idf = _idf(max(len(kb.entries), 1), 0)
+        self._unknown_idf = idf(max(len(kb.entries), 1), 0)
         self._candidates = candidates
         self.weights = weights or Weights()
 
@@ -78,16 +78,16 @@ class HybridMatcher:
         """
         index = self._index
         terms = set(self.analyzer.terms(question, repair=True))
-        known = [index.term_ids[t] for t in terms if t in index.term_ids]
-        if not known:
+        id_of = {t: index.term_ids[t] for t in terms if t in index.term_ids}
+        if not id_of:
             return []
-        top, scores = index.best(known, self._candidates)
+        top, scores = index.best(list(id_of.values()), self._candidates)
         ceiling = float(scores.max(initial=0.0))
         if ceiling <= 0:
             return []
         w = self.weights
         qw = {t: self.weight(t) for t in terms}
-        by_id = {index.term_ids[t]: qw[t] for t in terms if t in index.term_ids}
+        by_id = {i: qw[t] for t, i in id_of.items()}
         total = sum(qw.values()) or 1.0
         joined = " ".join(sorted(terms))
         features: dict[int, _Features] = {}
@@ -190,10 +190,6 @@ def _rows_dot(matrix: sparse.csr_matrix, rows: np.ndarray, vector: np.ndarray) -
     products = matrix.data[positions] * vector[matrix.indices[positions]]
     owner = np.repeat(np.arange(len(rows)), lengths)
     return np.bincount(owner, weights=products, minlength=len(rows))
-
-
-def _idf(n: int, df: int) -> float:
-    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
 def _f_beta(precision: float, recall: float, beta: float) -> float:

@@ -19,11 +19,19 @@ from bot.analyzer import Analyzer
 from bot.models import KnowledgeBase
 from bot.text import words
 
-__all__ = ["TermIndex"]
+__all__ = ["TermIndex", "idf"]
 
 # BM25 with Lucene's IDF, as bm25s computes it by default (k1 1.5, b 0.75).
 _K1 = 1.5
 _B = 0.75
+
+
+def idf(n: int, df: int) -> float:
+    """Lucene's BM25 IDF of a term in `df` of `n` documents (as bm25s computes it).
+
+    math.log, not numpy's vectorised log, which may differ in the last bit on some CPUs.
+    """
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +80,8 @@ class TermIndex:
         n_phrasings, n_terms = len(lengths), len(term_ids)
         entries = np.asarray(entry_of, dtype=np.int32)
         sizes = np.bincount(phrasing, minlength=n_phrasings)
-        idf = _entry_idf(entries[phrasing], term, len(kb.entries), n_terms)
-        own = np.bincount(phrasing, weights=idf[term], minlength=n_phrasings)
+        weights = _entry_idf(entries[phrasing], term, len(kb.entries), n_terms)
+        own = np.bincount(phrasing, weights=weights[term], minlength=n_phrasings)
         own[own == 0] = 1.0
         return cls(
             analyzer=analyzer,
@@ -83,9 +91,9 @@ class TermIndex:
             starts=np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
             ids=term.astype(np.int32),
             own=own,
-            idf=idf,
+            idf=weights,
             postings=_postings(phrasing, term, sizes, n_terms),
-            centroids=_centroids(entries, phrasing, term, idf, len(kb.entries), n_terms),
+            centroids=_centroids(entries, phrasing, term, weights, len(kb.entries), n_terms),
         )
 
     def best(self, term_ids: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -144,26 +152,32 @@ def _terms(
         found = [term_ids.setdefault(t, len(term_ids)) for t in analyzer.terms_of(raw)]
         phrasing_parts.append(np.full(len(found), p, dtype=np.int64))
         term_parts.append(np.asarray(found, dtype=np.int64))
-    phrasing = np.concatenate(phrasing_parts)
-    term = np.concatenate(term_parts)
-    width = max(len(term_ids), 1)
-    keys = np.unique(phrasing * width + term)
+    phrasing, term, _ = _unique_pairs(
+        np.concatenate(phrasing_parts), np.concatenate(term_parts), len(term_ids)
+    )
     # Ids were handed out per distinct word; a word seen only inside a phrase ("out" in
     # "get out") must stay unknown to the index, so only terms some phrasing has are kept.
-    used, term = np.unique(keys % width, return_inverse=True)
+    used, term = np.unique(term, return_inverse=True)
     names = list(term_ids)
     kept = {names[t]: i for i, t in enumerate(used.tolist())}
-    return keys // width, term.astype(np.int64), kept
+    return phrasing, term.astype(np.int64), kept
+
+
+def _unique_pairs(
+    rows: np.ndarray, cols: np.ndarray, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the distinct (row, col) pairs, sorted by row then col, and how often each came."""
+    width = max(n_cols, 1)
+    keys, counts = np.unique(rows.astype(np.int64) * width + cols, return_counts=True)
+    return keys // width, keys % width, counts
 
 
 def _entry_idf(entry: np.ndarray, term: np.ndarray, n_entries: int, n_terms: int) -> np.ndarray:
     """IDF over entries: a term in every phrasing of one entry counts once."""
-    pairs = np.unique(entry.astype(np.int64) * max(n_terms, 1) + term)
-    df = np.bincount(pairs % max(n_terms, 1), minlength=n_terms)
+    _, terms, _ = _unique_pairs(entry, term, n_terms)
+    df = np.bincount(terms, minlength=n_terms)
     n = max(n_entries, 1)
-    # math.log, as `bot.matcher` weighs unknown words: numpy's vectorised log may differ
-    # in the last bit on some CPUs.
-    return np.array([math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for d in df.tolist()])
+    return np.array([idf(n, d) for d in df.tolist()])
 
 
 def _postings(
@@ -175,11 +189,9 @@ def _postings(
     length = np.maximum(sizes, 1)
     average = length.mean() if n_docs else 1.0
     df = np.bincount(term, minlength=n_terms)
-    idf = np.array(
-        [math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) for d in df.tolist()], dtype=np.float32
-    )
+    weights = np.array([idf(n_docs, d) for d in df.tolist()], dtype=np.float32)
     tfc = 1.0 / (_K1 * ((1 - _B) + _B * length[phrasing] / average) + np.float32(1.0))
-    scores = (idf[term] * tfc).astype(np.float32)
+    scores = (weights[term] * tfc).astype(np.float32)
     return sparse.csc_matrix((scores, (phrasing, term)), shape=(n_docs, n_terms))
 
 
@@ -187,16 +199,14 @@ def _centroids(
     entries: np.ndarray,
     phrasing: np.ndarray,
     term: np.ndarray,
-    idf: np.ndarray,
+    weights: np.ndarray,
     n_entries: int,
     n_terms: int,
 ) -> sparse.csr_matrix:
     """Row e: how often each term is in e's phrasings, IDF-weighted, unit length."""
-    width = max(n_terms, 1)
-    keys, counts = np.unique(entries[phrasing].astype(np.int64) * width + term, return_counts=True)
-    rows, cols = keys // width, keys % width
+    rows, cols, counts = _unique_pairs(entries[phrasing], term, n_terms)
     size = np.bincount(entries, minlength=n_entries)
-    values = counts / size[rows] * idf[cols]
+    values = counts / size[rows] * weights[cols]
     norm = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_entries))
     norm[norm == 0] = 1.0
     return sparse.csr_matrix(

@@ -9,6 +9,7 @@ from functools import lru_cache
 import Stemmer
 
 __all__ = [
+    "FILLER_STEMS",
     "FUNCTION_WORDS",
     "MAX_QUESTION_CHARS",
     "STOPWORDS",
@@ -195,12 +196,12 @@ def stem(word: str) -> str:
 
 
 # Stopwords by stem: the matcher gives them no weight in any form.
-_FILLER_STEMS = frozenset(stem(w) for w in STOPWORDS)
+FILLER_STEMS = frozenset(stem(w) for w in STOPWORDS)
 
 
 def content_words(text: str) -> list[str]:
     """Return a text's words without stopwords or their forms ("peoples", "thats")."""
-    return [w for w in words(text) if stem(w) not in _FILLER_STEMS]
+    return [w for w in words(text) if stem(w) not in FILLER_STEMS]
 
 
 def phrasing_key(text: str) -> str:
