@@ -36,7 +36,7 @@ NOTES = """
   questions in one, asked against 67 short FAQ questions with noisy labels; additive BM25
   suits them, and this matcher is tuned for short chat questions and for refusing what the
   FAQ does not cover. Shifting weight towards BM25 for long queries gained only 0.002, so it
-  was left out. The `[semantic]` re-ranker closes it: 0.510 with the extra (section "The
+  was left out. The `[semantic]` re-ranker closes it: 0.496 with the extra (section "The
   re-ranker on the public sets", `python -m bench.semantic_sets`).
 - CLINC150 thresholds are tuned on `val` + `oos_val` only: the best in-scope accuracy among
   settings that refuse at least 70% of `oos_val` (a margin over the 0.60 target, as 100

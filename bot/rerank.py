@@ -5,10 +5,13 @@ never uses ("my kin got locked up") shares few terms with its entry but sits clo
 embedding space; a look-alike about another country shares many terms and sits far. So the
 lexical matcher keeps choosing the candidates, and the embedding only decides between them:
 
-- a suggestion is answered outright when the embedding puts the same candidate closest of
-  the whole FAQ (out-of-scope blocks included), confidently and with a clear lead;
+- candidates are weighed by a blend of both: the lexical score plus `blend` times the cosine;
+- a suggestion is answered outright when the embedding puts the best-blended candidate
+  closest of the whole FAQ (out-of-scope blocks included), confidently and with a clear lead;
+- an answer is given to another entry when that entry's blend beats it by `swap`: lexical
+  scores of near twins differ by a shared word, cosines by what the question means;
 - an answer whose entry the embedding finds far from the question is only offered;
-- suggestions are shown in the embedding's order.
+- suggestions are shown in blended order.
 
 A look-alike sits close to an entry too when only one word differs ("is Kim Jong Un
 married" and "who is Kim Jong Un"). That word is usually one the FAQ never uses, so the
@@ -17,6 +20,7 @@ embedding may turn a question into an answer only while few of its words are new
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from bot.matcher import Candidate
@@ -39,6 +43,10 @@ class SemanticThresholds:
         pool: How many lexical candidates the embedding may choose from.
         novel: The largest share of the question's content words that the FAQ never uses
             at which the embedding may still answer (0: every word must be the FAQ's own).
+        blend: How much an entry's cosine counts beside its lexical score (its weight in
+            lexical score + blend * cosine, by which candidates are weighed and ordered).
+        swap: How far another entry's blend must beat the lexical answer's for that entry
+            to be answered instead (inf: never).
     """
 
     confirm: float = 0.65
@@ -47,6 +55,8 @@ class SemanticThresholds:
     veto: float = 0.4
     pool: int = 3
     novel: float = 0.0
+    blend: float = 1.5
+    swap: float = 0.05
 
 
 def rerank(
@@ -75,14 +85,28 @@ def rerank(
     """
     if not similarity:
         return outcome, chosen
+    lexical = {c.entry_id: c.score for c in ranked}
+
+    def blended(entry_id: str) -> float:
+        return lexical.get(entry_id, 0.0) + thresholds.blend * similarity.get(entry_id, -1.0)
+
     if outcome is Outcome.ANSWER:
-        if similarity.get(chosen[0].entry_id, 0.0) >= thresholds.veto:
-            return outcome, chosen
-        offered = [c for c in ranked[:3] if c.score >= suggest]
-        return Outcome.SUGGEST, _by_similarity(offered, similarity)
+        answer = chosen[0].entry_id
+        if similarity.get(answer, 0.0) < thresholds.veto:
+            offered = [c for c in ranked[:3] if c.score >= suggest]
+            return Outcome.SUGGEST, sorted(offered, key=lambda c: -blended(c.entry_id))
+        if math.isfinite(thresholds.swap):
+            rival = max(
+                (e for e in similarity if e != answer and not is_out_of_scope(e)),
+                key=blended,
+                default=None,
+            )
+            if rival is not None and blended(rival) - blended(answer) >= thresholds.swap:
+                return outcome, [Candidate(rival, lexical.get(rival, 0.0))]
+        return outcome, chosen
     pool = [c for c in ranked[: thresholds.pool] if c.score > 0]
     if pool and novelty <= thresholds.novel:
-        best = max(pool, key=lambda c: similarity.get(c.entry_id, -1.0))
+        best = max(pool, key=lambda c: blended(c.entry_id))
         cosine = similarity.get(best.entry_id, -1.0)
         others = [s for e, s in similarity.items() if e != best.entry_id]
         lead = cosine - max(others, default=-1.0)
@@ -90,9 +114,5 @@ def rerank(
         if cosine >= floor and lead >= thresholds.lead and not is_out_of_scope(best.entry_id):
             return Outcome.ANSWER, [best]
     if outcome is Outcome.SUGGEST:
-        return outcome, _by_similarity(chosen, similarity)
+        return outcome, sorted(chosen, key=lambda c: -blended(c.entry_id))
     return outcome, chosen
-
-
-def _by_similarity(offered: list[Candidate], similarity: dict[str, float]) -> list[Candidate]:
-    return sorted(offered, key=lambda c: -similarity.get(c.entry_id, -1.0))

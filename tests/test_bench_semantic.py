@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bench.datasets import Dataset, write_faq
 from bench.semantic import Record, replayable
+from bench.semantic_sets import paraphrases
 from bot.evaluate import EvalCase
+from bot.loader import load_knowledge
 from bot.matcher import Candidate
 from bot.reply import Outcome
 
@@ -28,3 +33,21 @@ def test_tuning_leaves_out_untuned_questions_and_unreplayable_messages() -> None
         "why cant ppl just walk to china",
         "can they google how to escape",
     ]
+
+
+def test_stackfaq_paraphrases_are_a_split_apart_from_what_is_indexed(tmp_path: Path) -> None:
+    folder = tmp_path / "stackfaq"
+    folder.mkdir()
+    kb = load_knowledge(
+        write_faq(
+            tmp_path, "mini", [("q000", ["How do I delete my account?", "remove my account"], "x")]
+        )
+    )
+    (folder / "StackFAQ-paraphrases.tsv").write_text(
+        "How do I delete my account?\tHow can I permanently delete my account?\n"
+        "How do I delete my account?\tRemove my account\n"  # an indexed phrasing: left out
+        "Some question not in the FAQ?\tWhatever\n",
+        encoding="utf-8",
+    )
+    split = paraphrases(tmp_path, Dataset("StackFAQ", kb, []))
+    assert split == [("How can I permanently delete my account?", "q000")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from bot.matcher import Candidate
@@ -28,11 +30,20 @@ def ranked(*pairs: tuple[str, float]) -> list[Candidate]:
             Outcome.ANSWER,
             ["b"],
         ),
-        # Confident but without a lead over another entry: still offered, closest first.
+        # Confident but without a lead over another entry: still offered, in blended order
+        # (b's cosine is 0.03 ahead, a's lexical score 0.05: a first at blend 1.5) ...
         (
             Outcome.SUGGEST,
             ranked(("a", 0.4), ("b", 0.35)),
             {"a": 0.72, "b": 0.75, "c": 0.2},
+            Outcome.SUGGEST,
+            ["a", "b"],
+        ),
+        # ... and a cosine far enough ahead puts b first.
+        (
+            Outcome.SUGGEST,
+            ranked(("a", 0.4), ("b", 0.35)),
+            {"a": 0.6, "b": 0.64, "c": 0.2},
             Outcome.SUGGEST,
             ["b", "a"],
         ),
@@ -70,7 +81,7 @@ def ranked(*pairs: tuple[str, float]) -> list[Candidate]:
             ranked(("a", 0.6), ("b", 0.35), ("c", 0.1)),
             {"a": 0.2, "b": 0.25, "c": 0.1},
             Outcome.SUGGEST,
-            ["b", "a"],
+            ["a", "b"],
         ),
         # An answer it finds near enough stays.
         (Outcome.ANSWER, ranked(("a", 0.6)), {"a": 0.45}, Outcome.ANSWER, ["a"]),
@@ -129,3 +140,30 @@ def test_new_words_do_not_stop_the_embedding_from_doubting_an_answer() -> None:
     ranking = ranked(("a", 0.6), ("b", 0.35))
     outcome, _ = rerank(Outcome.ANSWER, ranking[:1], ranking, {"a": 0.1}, T, SUGGEST, novelty=1.0)
     assert outcome is Outcome.SUGGEST
+
+
+@pytest.mark.parametrize(
+    ("similarity", "swap", "expect"),
+    [
+        # Lexically a twin of a, in meaning clearly b: b is answered.
+        ({"a": 0.5, "b": 0.8}, 0.05, "b"),
+        # Not far enough ahead (0.6 + 1.5*0.7 against 0.55 + 1.5*0.72): a stays.
+        ({"a": 0.7, "b": 0.72}, 0.05, "a"),
+        # Swapping switched off.
+        ({"a": 0.5, "b": 0.8}, math.inf, "a"),
+        # An out-of-scope block is never answered, however close.
+        ({"a": 0.5, "b": 0.3, BLOCK: 0.95}, 0.05, "a"),
+        # An entry the lexical matcher did not rank needs its cosine alone to beat a's blend.
+        ({"a": 0.5, "b": 0.3, "z": 0.95}, 0.05, "z"),
+        ({"a": 0.7, "b": 0.3, "z": 0.95}, 0.05, "a"),
+    ],
+)
+def test_an_answer_goes_to_the_entry_both_signals_prefer(
+    similarity: dict[str, float], swap: float, expect: str
+) -> None:
+    ranking = ranked(("a", 0.6), ("b", 0.55))
+    thresholds = SemanticThresholds(veto=0.3, blend=1.5, swap=swap)
+    outcome, chosen = rerank(
+        Outcome.ANSWER, ranking[:1], ranking, similarity, thresholds, SUGGEST, novelty=1.0
+    )
+    assert (outcome, [c.entry_id for c in chosen]) == (Outcome.ANSWER, [expect])
