@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from rapidfuzz import fuzz
-from scipy import sparse
+from rapidfuzz import fuzz, process
 
 from bot.models import KnowledgeBase
 from bot.termindex import TermIndex, idf
@@ -87,75 +86,68 @@ class HybridMatcher:
             return []
         w = self.weights
         qw = {t: self.weight(t) for t in terms}
-        by_id = {i: qw[t] for t, i in id_of.items()}
         total = sum(qw.values()) or 1.0
-        joined = " ".join(sorted(terms))
-        features: dict[int, _Features] = {}
-        # Fetched for all candidates at once: numpy's per-item access is slow.
-        found = zip(
-            scores.tolist(),
-            index.own[top].tolist(),
-            index.entry_of[top].tolist(),
-            index.starts[top].tolist(),
-            index.starts[top + 1].tolist(),
-            strict=True,
-        )
-        for bm25, own_weight, entry, start, end in found:
-            if bm25 <= 0:
-                continue
-            own = index.ids[start:end].tolist()
-            shared = [t for t in own if t in by_id]
-            matched = sum(by_id[t] for t in shared)
-            lexical = _f_beta(matched / own_weight, matched / total, beta=w.beta)
-            other = " ".join(sorted([index.names[t] for t in own]))
-            fuzzy = fuzz.token_sort_ratio(joined, other) / 100.0
-            f = features.setdefault(entry, _Features())
-            f.add(lexical, fuzzy, bm25 / ceiling, shared)
-        ids = np.fromiter(features, dtype=np.int64, count=len(features))
-        qvec = np.zeros(len(index.names), dtype=np.float32)
-        for t, v in by_id.items():
-            qvec[t] = v
+        weights = np.zeros(len(index.names), dtype=np.float64)
+        for t, i in id_of.items():
+            weights[i] = qw[t]
+        kept = scores > 0
+        top, relative = top[kept], scores[kept].astype(np.float64) / ceiling
+        # Every candidate phrasing's terms in one flat array (`owner`: which candidate).
+        starts = index.starts[top]
+        lengths = index.starts[top + 1] - starts
+        owner = np.repeat(np.arange(len(top)), lengths)
+        terms_of = index.ids[
+            np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths - starts, lengths)
+        ]
+        matched = np.bincount(owner, weights=weights[terms_of], minlength=len(top))
+        lexical = _f_beta(matched / index.own[top], matched / total, beta=w.beta)
+        # The texts are word-sorted, so plain ratio is token_sort_ratio without the sorting.
+        question_text = " ".join(sorted(" ".join(terms).split()))
+        others = [index.texts[p] for p in top.tolist()]
+        fuzzy = process.cdist([question_text], others, scorer=fuzz.ratio, dtype=np.float64)[0]
+        fuzzy /= 100.0
+        # Per entry: the best phrasing's evidence, and what all its phrasings explain.
+        entries, which = _distinct(index.entry_of[top])
+        n = len(entries)
+        best_lexical = np.zeros(n)
+        np.maximum.at(best_lexical, which, lexical)
+        best_fuzzy = np.zeros(n)
+        np.maximum.at(best_fuzzy, which, fuzzy)
+        best_bm25 = np.zeros(n)
+        np.maximum.at(best_bm25, which, relative)
+        order = np.lexsort((-relative, which))
+        group_start = np.searchsorted(which[order], np.arange(n))
+        first3 = order[np.arange(len(order)) - group_start[which[order]] < 3]
+        support = np.bincount(which[first3], weights=relative[first3], minlength=n) / 3
+        shared = weights[terms_of] > 0
+        width = len(index.names)
+        pairs = np.unique(which[owner[shared]].astype(np.int64) * width + terms_of[shared])
+        union = np.bincount(pairs // width, weights=weights[pairs % width], minlength=n) / total
         qnorm = math.sqrt(sum(v * v for v in qw.values())) or 1.0
-        cosines = _rows_dot(index.centroids, ids, qvec) / qnorm
+        dots = index.centroid_dots(weights.astype(np.float32), list(id_of.values()))
+        centroid = dots[entries] / qnorm
         # One informative word that many entries share ("border", "family") is not enough
         # to pick one of them: scale down by how specific that word is, so they are offered.
         informative = [t for t, v in qw.items() if v > 0]
         specific = 1.0
         if len(informative) == 1:
             specific = min(1.0, qw[informative[0]] / self._unknown_idf)
-        ranked = []
-        for entry, centroid in zip(ids.tolist(), cosines.tolist(), strict=True):
-            f = features[entry]
-            union = sum(by_id[t] for t in f.covered) / total
-            support = sum(sorted(f.bm25s, reverse=True)[:3]) / 3
-            final = (
-                w.lexical * f.lexical
-                + w.fuzzy * f.fuzzy
-                + w.union * union
-                # BM25 is relative to the best candidate; scaling by coverage keeps a
-                # poor best candidate from scoring well merely for being first.
-                + w.bm25 * max(f.bm25s) * union
-                + w.support * support * union
-                + w.centroid * centroid
-            )
-            final *= specific
-            ranked.append(Candidate(self._ids[entry], round(min(1.0, max(0.0, final)), 4)))
+        final = (
+            w.lexical * best_lexical
+            + w.fuzzy * best_fuzzy
+            + w.union * union
+            # BM25 is relative to the best candidate; scaling by coverage keeps a
+            # poor best candidate from scoring well merely for being first.
+            + w.bm25 * best_bm25 * union
+            + w.support * support * union
+            + w.centroid * centroid
+        ) * specific
+        ranked = [
+            Candidate(self._ids[e], round(s, 4))
+            for e, s in zip(entries.tolist(), np.clip(final, 0.0, 1.0).tolist(), strict=True)
+        ]
         ranked.sort(key=lambda c: (-c.score, c.entry_id))
         return ranked[:limit]
-
-
-@dataclass(slots=True)
-class _Features:
-    lexical: float = 0.0
-    fuzzy: float = 0.0
-    bm25s: list[float] = field(default_factory=list)
-    covered: set[int] = field(default_factory=set)
-
-    def add(self, lexical: float, fuzzy: float, bm25: float, shared: list[int]) -> None:
-        self.lexical = max(self.lexical, lexical)
-        self.fuzzy = max(self.fuzzy, fuzzy)
-        self.bm25s.append(bm25)
-        self.covered.update(shared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,19 +173,22 @@ class Weights:
     beta: float = 1.5
 
 
-def _rows_dot(matrix: sparse.csr_matrix, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """Dot product of a few CSR rows with a dense vector, without scipy's slicing overhead."""
-    starts = matrix.indptr[rows]
-    lengths = matrix.indptr[rows + 1] - starts
-    offsets = np.cumsum(lengths) - lengths
-    positions = np.arange(lengths.sum()) - np.repeat(offsets - starts, lengths)
-    products = matrix.data[positions] * vector[matrix.indices[positions]]
-    owner = np.repeat(np.arange(len(rows)), lengths)
-    return np.bincount(owner, weights=products, minlength=len(rows))
-
-
-def _f_beta(precision: float, recall: float, beta: float) -> float:
-    if precision <= 0 or recall <= 0:
-        return 0.0
+def _f_beta(precision: np.ndarray, recall: np.ndarray, beta: float) -> np.ndarray:
     b2 = beta * beta
-    return (1 + b2) * precision * recall / (b2 * precision + recall)
+    numerator = (1 + b2) * precision * recall
+    denominator = b2 * precision + recall
+    both = (precision > 0) & (recall > 0)
+    f: np.ndarray = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=both)
+    return f
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(values, return_inverse=True) for a few values, without its overhead."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.empty(len(ordered), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse

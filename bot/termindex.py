@@ -9,6 +9,7 @@ counts once), so BM25's term-frequency part reduces to the phrasing's length.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -48,7 +49,10 @@ class TermIndex:
         own: Each phrasing's total IDF weight (1.0 for a phrasing with no terms).
         idf: Each term's IDF over entries (how informative it is).
         postings: BM25 score of each (phrasing, term), one column per term.
-        centroids: Row e is entry e's phrasings together, IDF-weighted, unit length.
+        centroids: Row e is entry e's phrasings together, IDF-weighted, unit length (stored
+            by column: a question touches a few terms, each in a few entries).
+        texts: Each phrasing's terms as one string, words sorted (what fuzzy matching
+            compares).
     """
 
     analyzer: Analyzer
@@ -60,7 +64,8 @@ class TermIndex:
     own: np.ndarray
     idf: np.ndarray
     postings: sparse.csc_matrix
-    centroids: sparse.csr_matrix
+    centroids: sparse.csc_matrix
+    texts: list[str]
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> TermIndex:
@@ -83,18 +88,39 @@ class TermIndex:
         weights = _entry_idf(entries[phrasing], term, len(kb.entries), n_terms)
         own = np.bincount(phrasing, weights=weights[term], minlength=n_phrasings)
         own[own == 0] = 1.0
+        names = list(term_ids)
+        bounds = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         return cls(
             analyzer=analyzer,
             term_ids=term_ids,
-            names=list(term_ids),
+            names=names,
             entry_of=entries,
-            starts=np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
+            starts=bounds,
             ids=term.astype(np.int32),
             own=own,
             idf=weights,
             postings=_postings(phrasing, term, sizes, n_terms),
             centroids=_centroids(entries, phrasing, term, weights, len(kb.entries), n_terms),
+            texts=_texts(names, term.tolist(), bounds.tolist()),
         )
+
+    def centroid_dots(self, weights: np.ndarray, term_ids: list[int]) -> np.ndarray:
+        """Dot product of every entry's centroid with a question's term weights.
+
+        Args:
+            weights: Weight per term id (float32), zero outside `term_ids`.
+            term_ids: The question's known terms.
+        """
+        n_entries = self.centroids.shape[0]
+        if not term_ids:
+            return np.zeros(n_entries)
+        indptr, rows, data = self.centroids.indptr, self.centroids.indices, self.centroids.data
+        # In ascending term order, each entry's products add up in the order a row-wise
+        # dot product takes them: the same sums to the last bit.
+        spans = [np.arange(indptr[t], indptr[t + 1]) for t in sorted(term_ids)]
+        at = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
+        products = data[at] * weights[np.repeat(sorted(term_ids), [len(a) for a in spans])]
+        return np.bincount(rows[at], weights=products, minlength=n_entries)
 
     def best(self, term_ids: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the k phrasings with the highest BM25 scores (all, if fewer), and the scores.
@@ -119,6 +145,13 @@ class TermIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         top = np.argpartition(negated, k - 1)[:k]
         return top, -negated[top]
+
+
+def _texts(names: list[str], terms: list[int], bounds: list[int]) -> list[str]:
+    return [
+        " ".join(sorted(" ".join(names[t] for t in terms[a:b]).split()))
+        for a, b in itertools.pairwise(bounds)
+    ]
 
 
 def _terms(
@@ -202,13 +235,13 @@ def _centroids(
     weights: np.ndarray,
     n_entries: int,
     n_terms: int,
-) -> sparse.csr_matrix:
+) -> sparse.csc_matrix:
     """Row e: how often each term is in e's phrasings, IDF-weighted, unit length."""
     rows, cols, counts = _unique_pairs(entries[phrasing], term, n_terms)
     size = np.bincount(entries, minlength=n_entries)
     values = counts / size[rows] * weights[cols]
     norm = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_entries))
     norm[norm == 0] = 1.0
-    return sparse.csr_matrix(
+    return sparse.csc_matrix(
         (values / norm[rows], (rows, cols)), shape=(n_entries, n_terms), dtype=np.float32
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from bot.matcher import _distinct
 from bot.reply import Outcome
 from bot.service import FaqService
 from bot.text import phrasing_key
@@ -137,3 +139,12 @@ def test_table_is_not_copied_from_the_faq(service: FaqService) -> None:
     copied = [q for q, _ in ANSWERED if phrasing_key(q) in phrasings]
     assert not copied
     assert len(ANSWERED) >= 60 and len(REFUSED) >= 20
+
+
+@pytest.mark.parametrize("values", [[3], [5, 1, 5, 2, 1, 1], [0, 0, 0], list(range(40, 0, -3)) * 2])
+def test_distinct_entries_are_what_numpy_unique_finds(values: list[int]) -> None:
+    array = np.asarray(values, dtype=np.int32)
+    distinct, inverse = _distinct(array)
+    expected, expected_inverse = np.unique(array, return_inverse=True)
+    assert distinct.tolist() == expected.tolist()
+    assert inverse.tolist() == expected_inverse.tolist()
