@@ -8,6 +8,7 @@ from typing import Protocol
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from scipy import sparse
 
 from bot.models import KnowledgeBase
 from bot.termindex import TermIndex, idf
@@ -87,9 +88,7 @@ class HybridMatcher:
         w = self.weights
         qw = {t: self.weight(t) for t in terms}
         total = sum(qw.values()) or 1.0
-        weights = np.zeros(len(index.names), dtype=np.float64)
-        for t, i in id_of.items():
-            weights[i] = qw[t]
+        asked = _Weights(id_of, qw)
         kept = scores > 0
         top, relative = top[kept], scores[kept].astype(np.float64) / ceiling
         # Every candidate phrasing's terms in one flat array (`owner`: which candidate).
@@ -99,7 +98,8 @@ class HybridMatcher:
         terms_of = index.ids[
             np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths - starts, lengths)
         ]
-        matched = np.bincount(owner, weights=weights[terms_of], minlength=len(top))
+        term_weight = asked.of(terms_of)
+        matched = np.bincount(owner, weights=term_weight, minlength=len(top))
         lexical = _f_beta(matched / index.own[top], matched / total, beta=w.beta)
         # The texts are word-sorted, so plain ratio is token_sort_ratio without the sorting.
         question_text = " ".join(sorted(" ".join(terms).split()))
@@ -119,13 +119,12 @@ class HybridMatcher:
         group_start = np.searchsorted(which[order], np.arange(n))
         first3 = order[np.arange(len(order)) - group_start[which[order]] < 3]
         support = np.bincount(which[first3], weights=relative[first3], minlength=n) / 3
-        shared = weights[terms_of] > 0
+        shared = term_weight > 0
         width = len(index.names)
         pairs = np.unique(which[owner[shared]].astype(np.int64) * width + terms_of[shared])
-        union = np.bincount(pairs // width, weights=weights[pairs % width], minlength=n) / total
+        union = np.bincount(pairs // width, weights=asked.of(pairs % width), minlength=n) / total
         qnorm = math.sqrt(sum(v * v for v in qw.values())) or 1.0
-        dots = index.centroid_dots(weights.astype(np.float32), list(id_of.values()))
-        centroid = dots[entries] / qnorm
+        centroid = _rows_dot(index.centroids, entries, asked) / qnorm
         # One informative word that many entries share ("border", "family") is not enough
         # to pick one of them: scale down by how specific that word is, so they are offered.
         informative = [t for t, v in qw.items() if v > 0]
@@ -171,6 +170,33 @@ class Weights:
     support: float = 0.1
     centroid: float = 0.15
     beta: float = 1.5
+
+
+class _Weights:
+    """A question's term weights, looked up by term id without a vocabulary-sized array."""
+
+    def __init__(self, id_of: dict[str, int], weight: dict[str, float]) -> None:
+        pairs = sorted((i, weight[t]) for t, i in id_of.items())
+        self.ids = np.array([i for i, _ in pairs], dtype=np.int64)
+        self.values = np.array([v for _, v in pairs], dtype=np.float64)
+
+    def of(self, term_ids: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+        """Each term's weight (0 for terms the question does not have)."""
+        at = np.minimum(np.searchsorted(self.ids, term_ids), len(self.ids) - 1)
+        found = self.ids[at] == term_ids
+        return np.where(found, self.values.astype(dtype)[at], dtype(0))
+
+
+def _rows_dot(matrix: sparse.csr_matrix, rows: np.ndarray, vector: _Weights) -> np.ndarray:
+    """Dot product of a few CSR rows with the question, without scipy's slicing overhead."""
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[rows + 1] - starts
+    offsets = np.cumsum(lengths) - lengths
+    positions = np.arange(lengths.sum()) - np.repeat(offsets - starts, lengths)
+    # float32 products, as a float32 row times a float32 vector gives.
+    products = matrix.data[positions] * vector.of(matrix.indices[positions], np.float32)
+    owner = np.repeat(np.arange(len(rows)), lengths)
+    return np.bincount(owner, weights=products, minlength=len(rows))
 
 
 def _f_beta(precision: np.ndarray, recall: np.ndarray, beta: float) -> np.ndarray:

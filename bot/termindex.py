@@ -49,8 +49,7 @@ class TermIndex:
         own: Each phrasing's total IDF weight (1.0 for a phrasing with no terms).
         idf: Each term's IDF over entries (how informative it is).
         postings: BM25 score of each (phrasing, term), one column per term.
-        centroids: Row e is entry e's phrasings together, IDF-weighted, unit length (stored
-            by column: a question touches a few terms, each in a few entries).
+        centroids: Row e is entry e's phrasings together, IDF-weighted, unit length.
         texts: Each phrasing's terms as one string, words sorted (what fuzzy matching
             compares).
     """
@@ -64,7 +63,7 @@ class TermIndex:
     own: np.ndarray
     idf: np.ndarray
     postings: sparse.csc_matrix
-    centroids: sparse.csc_matrix
+    centroids: sparse.csr_matrix
     texts: list[str]
 
     @classmethod
@@ -103,24 +102,6 @@ class TermIndex:
             centroids=_centroids(entries, phrasing, term, weights, len(kb.entries), n_terms),
             texts=_texts(names, term.tolist(), bounds.tolist()),
         )
-
-    def centroid_dots(self, weights: np.ndarray, term_ids: list[int]) -> np.ndarray:
-        """Dot product of every entry's centroid with a question's term weights.
-
-        Args:
-            weights: Weight per term id (float32), zero outside `term_ids`.
-            term_ids: The question's known terms.
-        """
-        n_entries = self.centroids.shape[0]
-        if not term_ids:
-            return np.zeros(n_entries)
-        indptr, rows, data = self.centroids.indptr, self.centroids.indices, self.centroids.data
-        # In ascending term order, each entry's products add up in the order a row-wise
-        # dot product takes them: the same sums to the last bit.
-        spans = [np.arange(indptr[t], indptr[t + 1]) for t in sorted(term_ids)]
-        at = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
-        products = data[at] * weights[np.repeat(sorted(term_ids), [len(a) for a in spans])]
-        return np.bincount(rows[at], weights=products, minlength=n_entries)
 
     def best(self, term_ids: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the k phrasings with the highest BM25 scores (all, if fewer), and the scores.
@@ -235,13 +216,13 @@ def _centroids(
     weights: np.ndarray,
     n_entries: int,
     n_terms: int,
-) -> sparse.csc_matrix:
+) -> sparse.csr_matrix:
     """Row e: how often each term is in e's phrasings, IDF-weighted, unit length."""
     rows, cols, counts = _unique_pairs(entries[phrasing], term, n_terms)
     size = np.bincount(entries, minlength=n_entries)
     values = counts / size[rows] * weights[cols]
     norm = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_entries))
     norm[norm == 0] = 1.0
-    return sparse.csc_matrix(
+    return sparse.csr_matrix(
         (values / norm[rows], (rows, cols)), shape=(n_entries, n_terms), dtype=np.float32
     )

@@ -150,16 +150,6 @@ def test_an_empty_faq_builds_an_empty_index() -> None:
     assert len(top) == 0 and len(scores) == 0
 
 
-def test_centroid_dots_equal_each_row_times_the_question_weights() -> None:
-    index = TermIndex.build(small_faq())
-    asked = [index.term_ids["cross"], index.term_ids["border"]]
-    weights = np.zeros(len(index.names), dtype=np.float32)
-    weights[asked] = [2.0, 0.5]
-    dense = index.centroids.toarray() @ weights
-    assert np.allclose(index.centroid_dots(weights, asked), dense, atol=1e-6)
-    assert index.centroid_dots(weights, []).tolist() == [0.0] * 3
-
-
 def test_each_phrasing_text_is_its_terms_with_words_sorted() -> None:
     index = TermIndex.build(small_faq())
     for p, text in enumerate(index.texts):
