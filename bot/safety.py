@@ -122,7 +122,11 @@ class SafetyCheck:
         listed = self._english if FIRST_PERSON.search(plain) else self._impersonal
         if process.extractOne(plain, listed, scorer=fuzz.ratio, score_cutoff=90):
             return "listed phrasing"
-        if self._model is not None and _in_scope_of_model(text, plain) and self._model(text):
+        if (
+            self._model is not None
+            and _in_scope_of_model(text, plain)
+            and self._model(text, normalized=plain)
+        ):
             return "like the at-risk examples"
         return None
 
@@ -172,6 +176,14 @@ def _guidance(plain: str, *, nk: bool, visitor: bool) -> str | None:
     return None
 
 
+# The repair compares a word with the vocabulary words of its first letter only, sorted:
+# in the set's own order a tie went whichever way the process's hash seed put the words
+# ("browser" became "brother" in one run and "broker" in the next).
+_BY_INITIAL: dict[str, tuple[str, ...]] = {}
+for _word in sorted(VOCABULARY):
+    _BY_INITIAL[_word[0]] = (*_BY_INITIAL.get(_word[0], ()), _word)
+
+
 def _normalize(text: str) -> str:
     """Lower-case words, contractions expanded, txt-speak and typos of key words repaired."""
     out: list[str] = []
@@ -180,7 +192,7 @@ def _normalize(text: str) -> str:
         if len(word) >= 5 and word.isalpha() and word not in VOCABULARY:
             # One slip in a short word, two in a long one; typos rarely hit the first letter.
             limit = 1 if len(word) <= 6 else 2
-            choices = [v for v in VOCABULARY if v[0] == word[0]]
+            choices = _BY_INITIAL.get(word[0], ())
             best = process.extractOne(
                 word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit
             )

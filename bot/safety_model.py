@@ -48,22 +48,28 @@ class SafetyModel:
         self._pipeline: Pipeline | None = trained[0]
         self._scorer: _LinearScorer | None = trained[1]
 
-    def probability(self, text: str) -> float:
-        """How likely the message is to need the safety reply, in [0, 1]."""
+    def probability(self, text: str, normalized: str | None = None) -> float:
+        """How likely the message is to need the safety reply, in [0, 1].
+
+        Args:
+            text: The message.
+            normalized: The safety check's normalisation of it, if already worked out.
+        """
         if self._scorer is None:
             return 0.0
-        return self._scorer.probability(_features(text, self._normalize))
+        plain = self._normalize(text) if normalized is None else normalized
+        return self._scorer.probability(_features(text, plain))
 
     def probability_by_pipeline(self, text: str) -> float:
         """Return the same probability through scikit-learn's predict_proba (for checks)."""
         if self._pipeline is None:
             return 0.0
-        features = _features(text, self._normalize)
+        features = _features(text, self._normalize(text))
         return float(self._pipeline.predict_proba([features])[0, 1])
 
-    def __call__(self, text: str) -> bool:
+    def __call__(self, text: str, normalized: str | None = None) -> bool:
         """Whether the message needs the safety reply by this layer's threshold."""
-        return self.probability(text) >= THRESHOLD
+        return self.probability(text, normalized) >= THRESHOLD
 
 
 class _LinearScorer:
@@ -107,9 +113,9 @@ class _LinearScorer:
         return 1.0 / (1.0 + math.exp(-score))
 
 
-def _features(text: str, normalize: Callable[[str], str]) -> str:
+def _features(text: str, normalized: str) -> str:
     # The repaired words and the text as typed: both carry signal.
-    return f"{normalize(text)} {text.casefold()}"
+    return f"{normalized} {text.casefold()}"
 
 
 @lru_cache(maxsize=4)
@@ -134,7 +140,7 @@ def _train(
     pipeline = make_pipeline(
         features, LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
     )
-    texts = [_features(t, normalize) for t in (*at_risk, *safe)]
+    texts = [_features(t, normalize(t)) for t in (*at_risk, *safe)]
     # One BLAS thread: this model is small, and the solver's many tiny dot products spent
     # more time waking BLAS threads than computing (a fresh process trained in 1.9 s
     # instead of 0.7 s on two cores).
