@@ -14,6 +14,7 @@ independently written probe sets (see docs/benchmarks.md), never on the held-out
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -98,12 +99,11 @@ class _LinearScorer:
     def probability(self, features: str) -> float:
         score = self._intercept
         for analyze, terms in self._blocks:
-            counts: dict[str, int] = {}
-            for gram in analyze(features):
-                if gram in terms:
-                    counts[gram] = counts.get(gram, 0) + 1
             dot = norm = 0.0
-            for gram, count in counts.items():
+            # Counter counts in C; its order (first occurrence) is the order sums are taken in.
+            for gram, count in Counter(analyze(features)).items():
+                if gram not in terms:
+                    continue
                 idf, weight = terms[gram]
                 value = (1.0 + math.log(count)) * idf
                 dot += value * weight
