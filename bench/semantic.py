@@ -38,16 +38,26 @@ from bot.service import FaqService, Snapshot
 from bot.text import clean_input, phrasing_key, question_sentences
 from bot.untuned import load_untuned
 
-__all__ = ["GRID", "Record", "choose", "collect", "cross_validate", "replay", "verdicts"]
+__all__ = [
+    "GRID",
+    "Record",
+    "Verdicts",
+    "choose",
+    "collect",
+    "cross_validate",
+    "replay",
+    "verdicts",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 
 GRID: tuple[SemanticThresholds, ...] = tuple(
-    SemanticThresholds(confirm, lead, rescue, veto, 3, novel, blend, swap)
-    for confirm in (0.55, 0.65, 0.75)
-    for lead in (0.0, 0.05, 0.1)
+    SemanticThresholds(confirm, lead, rescue, veto, pool, novel, blend, swap)
+    for confirm in (0.45, 0.55, 0.65, 0.75)
+    for lead in (0.0, 0.03, 0.06, 0.1)
     for rescue in (0.65, 0.85, 1.01)
-    for veto in (0.0, 0.3, 0.4)
+    for veto in (0.0, 0.2, 0.3, 0.4)
+    for pool in (1, 3)
     for novel in (0.0, 0.25, 1.0)
     for blend in (0.5, 1.0, 1.5, 2.0)
     for swap in (math.inf, 0.15, 0.1, 0.05, 0.0)
@@ -410,10 +420,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| set, system | answered right | right or right first suggestion | answered wrong "
         "| refused (out of scope) | look-alike / off-topic refused |",
         "|---|---|---|---|---|---|",
-        row("dev set, lexical", lexical, dev_cases),
-        row("dev set, + semantic", service, dev_cases),
-        loo_row("leave-one-out, lexical", lexical),
-        loo_row("leave-one-out, + semantic", service),
+        row("dev set (must-refuse tuned on), lexical", lexical, dev_cases),
+        row("dev set (must-refuse tuned on), + semantic", service, dev_cases),
+        loo_row("leave-one-out (tuned on), lexical", lexical),
+        loo_row("leave-one-out (tuned on), + semantic", service),
         row("tuning set (tuned on), lexical", lexical, tune_cases),
         row("tuning set (tuned on), + semantic", service, tune_cases),
         row("**untuned set, lexical**", lexical, untuned_cases),

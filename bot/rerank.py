@@ -8,8 +8,10 @@ lexical matcher keeps choosing the candidates, and the embedding only decides be
 - candidates are weighed by a blend of both: the lexical score plus `blend` times the cosine;
 - a suggestion is answered outright when the embedding puts the best-blended candidate
   closest of the whole FAQ (out-of-scope blocks included), confidently and with a clear lead;
-- an answer is given to another entry when that entry's blend beats it by `swap`: lexical
-  scores of near twins differ by a shared word, cosines by what the question means;
+- an answer is given to another of the lexical candidates when its blend beats the
+  answer's by `swap` and no out-of-scope block is closer to the question: lexical scores of
+  near twins differ by a shared word, cosines by what the question means. The reply then
+  carries that entry's own lexical score, which may be under the answer threshold;
 - an answer whose entry the embedding finds far from the question is only offered;
 - suggestions are shown in blended order.
 
@@ -45,8 +47,8 @@ class SemanticThresholds:
             at which the embedding may still answer (0: every word must be the FAQ's own).
         blend: How much an entry's cosine counts beside its lexical score (its weight in
             lexical score + blend * cosine, by which candidates are weighed and ordered).
-        swap: How far another entry's blend must beat the lexical answer's for that entry
-            to be answered instead (inf: never).
+        swap: How far another lexical candidate's blend must beat the lexical answer's for
+            that candidate to be answered instead (inf: never).
     """
 
     confirm: float = 0.65
@@ -95,14 +97,13 @@ def rerank(
         if similarity.get(answer, 0.0) < thresholds.veto:
             offered = [c for c in ranked[:3] if c.score >= suggest]
             return Outcome.SUGGEST, sorted(offered, key=lambda c: -blended(c.entry_id))
-        if math.isfinite(thresholds.swap):
-            rival = max(
-                (e for e in similarity if e != answer and not is_out_of_scope(e)),
-                key=blended,
-                default=None,
-            )
-            if rival is not None and blended(rival) - blended(answer) >= thresholds.swap:
-                return outcome, [Candidate(rival, lexical.get(rival, 0.0))]
+        rivals = [c for c in ranked if c.entry_id != answer and not is_out_of_scope(c.entry_id)]
+        if rivals and math.isfinite(thresholds.swap):
+            rival = max(rivals, key=lambda c: blended(c.entry_id))
+            block = max((s for e, s in similarity.items() if is_out_of_scope(e)), default=-1.0)
+            ahead = blended(rival.entry_id) - blended(answer) >= thresholds.swap
+            if ahead and similarity.get(rival.entry_id, -1.0) > block:
+                return outcome, [rival]
         return outcome, chosen
     pool = [c for c in ranked[: thresholds.pool] if c.score > 0]
     if pool and novelty <= thresholds.novel:

@@ -146,24 +146,40 @@ def test_new_words_do_not_stop_the_embedding_from_doubting_an_answer() -> None:
     ("similarity", "swap", "expect"),
     [
         # Lexically a twin of a, in meaning clearly b: b is answered.
-        ({"a": 0.5, "b": 0.8}, 0.05, "b"),
+        ({"a": 0.5, "b": 0.8, "c": 0.1}, 0.05, "b"),
         # Not far enough ahead (0.6 + 1.5*0.7 against 0.55 + 1.5*0.72): a stays.
-        ({"a": 0.7, "b": 0.72}, 0.05, "a"),
+        ({"a": 0.7, "b": 0.72, "c": 0.1}, 0.05, "a"),
+        # Exactly `swap` ahead is enough.
+        ({"a": 0.5625, "b": 0.6, "c": 0.1}, (0.55 + 1.5 * 0.6) - (0.6 + 1.5 * 0.5625), "b"),
         # Swapping switched off.
-        ({"a": 0.5, "b": 0.8}, math.inf, "a"),
-        # An out-of-scope block is never answered, however close.
-        ({"a": 0.5, "b": 0.3, BLOCK: 0.95}, 0.05, "a"),
-        # An entry the lexical matcher did not rank needs its cosine alone to beat a's blend.
-        ({"a": 0.5, "b": 0.3, "z": 0.95}, 0.05, "z"),
-        ({"a": 0.7, "b": 0.3, "z": 0.95}, 0.05, "a"),
+        ({"a": 0.5, "b": 0.8, "c": 0.1}, math.inf, "a"),
+        # c has the highest cosine, b the highest blend (0.55 + 1.5*0.8 > 0.2 + 1.5*0.85).
+        ({"a": 0.5, "b": 0.8, "c": 0.85}, 0.05, "b"),
+        # An out-of-scope block is never answered, however close ...
+        ({"a": 0.5, "b": 0.3, "c": 0.1, BLOCK: 0.95}, 0.05, "a"),
+        # ... and one closer to the question than the rival keeps the lexical answer.
+        ({"a": 0.5, "b": 0.8, "c": 0.1, BLOCK: 0.85}, 0.05, "a"),
+        # An entry the lexical matcher did not rank is never answered by a swap.
+        ({"a": 0.5, "b": 0.3, "c": 0.1, "z": 0.99}, 0.05, "a"),
     ],
 )
-def test_an_answer_goes_to_the_entry_both_signals_prefer(
+def test_an_answer_goes_to_the_candidate_both_signals_prefer(
     similarity: dict[str, float], swap: float, expect: str
 ) -> None:
-    ranking = ranked(("a", 0.6), ("b", 0.55))
+    ranking = ranked(("a", 0.6), ("b", 0.55), ("c", 0.2))
     thresholds = SemanticThresholds(veto=0.3, blend=1.5, swap=swap)
     outcome, chosen = rerank(
-        Outcome.ANSWER, ranking[:1], ranking, similarity, thresholds, SUGGEST, novelty=1.0
+        Outcome.ANSWER, ranking[:1], ranking, similarity, thresholds, SUGGEST, novelty=0.0
     )
     assert (outcome, [c.entry_id for c in chosen]) == (Outcome.ANSWER, [expect])
+    # The reply carries the answered entry's own lexical score.
+    assert chosen[0].score == {"a": 0.6, "b": 0.55}[expect]
+
+
+def test_a_suggestion_is_answered_only_when_the_best_blended_candidate_is_closest() -> None:
+    # b is closest (0.66, a lead of 0.06) but a blends higher (0.45 + 1.5*0.6 against
+    # 0.3 + 1.5*0.66): a is the candidate, and it is not closest, so both stay offered.
+    ranking = ranked(("a", 0.45), ("b", 0.3))
+    similarity = {"a": 0.6, "b": 0.66, "c": 0.1}
+    outcome, chosen = rerank(Outcome.SUGGEST, ranking, ranking, similarity, T, SUGGEST, novelty=0.0)
+    assert (outcome, [c.entry_id for c in chosen]) == (Outcome.SUGGEST, ["a", "b"])
