@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -179,9 +181,9 @@ def _guidance(plain: str, *, nk: bool, visitor: bool) -> str | None:
 # The repair compares a word with the vocabulary words of its first letter only, sorted:
 # in the set's own order a tie went whichever way the process's hash seed put the words
 # ("browser" became "brother" in one run and "broker" in the next).
-_BY_INITIAL: dict[str, tuple[str, ...]] = {}
-for _word in sorted(VOCABULARY):
-    _BY_INITIAL[_word[0]] = (*_BY_INITIAL.get(_word[0], ()), _word)
+_BY_INITIAL: dict[str, tuple[str, ...]] = {
+    initial: tuple(group) for initial, group in groupby(sorted(VOCABULARY), key=itemgetter(0))
+}
 
 
 def _normalize(text: str) -> str:
