@@ -11,7 +11,7 @@ from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from bot.models import KnowledgeBase
-from bot.termindex import TermIndex, idf
+from bot.termindex import TermIndex, idf, sorted_words
 
 __all__ = ["Candidate", "HybridMatcher", "Matcher", "Weights"]
 
@@ -88,7 +88,7 @@ class HybridMatcher:
         w = self.weights
         qw = {t: self.weight(t) for t in terms}
         total = sum(qw.values()) or 1.0
-        asked = _Weights(id_of, qw)
+        asked = _QuestionWeights(id_of, qw)
         kept = scores > 0
         top, relative = top[kept], scores[kept].astype(np.float64) / ceiling
         # Every candidate phrasing's terms in one flat array (`owner`: which candidate).
@@ -102,19 +102,16 @@ class HybridMatcher:
         matched = np.bincount(owner, weights=term_weight, minlength=len(top))
         lexical = _f_beta(matched / index.own[top], matched / total, beta=w.beta)
         # The texts are word-sorted, so plain ratio is token_sort_ratio without the sorting.
-        question_text = " ".join(sorted(" ".join(terms).split()))
+        question_text = sorted_words(terms)
         others = [index.texts[p] for p in top.tolist()]
         fuzzy = process.cdist([question_text], others, scorer=fuzz.ratio, dtype=np.float64)[0]
         fuzzy /= 100.0
         # Per entry: the best phrasing's evidence, and what all its phrasings explain.
         entries, which = _distinct(index.entry_of[top])
         n = len(entries)
-        best_lexical = np.zeros(n)
-        np.maximum.at(best_lexical, which, lexical)
-        best_fuzzy = np.zeros(n)
-        np.maximum.at(best_fuzzy, which, fuzzy)
-        best_bm25 = np.zeros(n)
-        np.maximum.at(best_bm25, which, relative)
+        best = np.zeros((n, 3))
+        np.maximum.at(best, which, np.column_stack((lexical, fuzzy, relative)))
+        best_lexical, best_fuzzy, best_bm25 = best.T
         order = np.lexsort((-relative, which))
         group_start = np.searchsorted(which[order], np.arange(n))
         first3 = order[np.arange(len(order)) - group_start[which[order]] < 3]
@@ -172,7 +169,7 @@ class Weights:
     beta: float = 1.5
 
 
-class _Weights:
+class _QuestionWeights:
     """A question's term weights, looked up by term id without a vocabulary-sized array."""
 
     def __init__(self, id_of: dict[str, int], weight: dict[str, float]) -> None:
@@ -187,7 +184,7 @@ class _Weights:
         return np.where(found, self.values.astype(dtype)[at], dtype(0))
 
 
-def _rows_dot(matrix: sparse.csr_matrix, rows: np.ndarray, vector: _Weights) -> np.ndarray:
+def _rows_dot(matrix: sparse.csr_matrix, rows: np.ndarray, vector: _QuestionWeights) -> np.ndarray:
     """Dot product of a few CSR rows with the question, without scipy's slicing overhead."""
     starts = matrix.indptr[rows]
     lengths = matrix.indptr[rows + 1] - starts

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ from bot.analyzer import Analyzer
 from bot.models import KnowledgeBase
 from bot.text import words
 
-__all__ = ["TermIndex", "idf"]
+__all__ = ["TermIndex", "idf", "sorted_words"]
 
 # BM25 with Lucene's IDF, as bm25s computes it by default (k1 1.5, b 0.75).
 _K1 = 1.5
@@ -128,11 +129,13 @@ class TermIndex:
         return top, -negated[top]
 
 
+def sorted_words(terms: Iterable[str]) -> str:
+    """Return terms as one string with its words sorted (a term may hold several words)."""
+    return " ".join(sorted(" ".join(terms).split()))
+
+
 def _texts(names: list[str], terms: list[int], bounds: list[int]) -> list[str]:
-    return [
-        " ".join(sorted(" ".join(names[t] for t in terms[a:b]).split()))
-        for a, b in itertools.pairwise(bounds)
-    ]
+    return [sorted_words(names[t] for t in terms[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def _terms(
