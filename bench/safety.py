@@ -6,7 +6,10 @@ are shipped in the FAQ as the learned layer's examples, set 4 is held out. Repor
 - leave-one-set-out over sets 1-3: the learned layer trained on two sets plus the FAQ's
   moderator-written triggers, tested on the third (the rules were written while looking at
   sets 1 and 2, so only set 3's rule figures are fair);
-- the shipped check (trained on sets 1-3) on the held-out set 4.
+- the shipped check (trained on sets 1-3) on the held-out set 4;
+- the shipped check on long ordinary messages (knowledge/eval/longset.yaml, written by
+  someone who had not seen the FAQ): its even half is in the FAQ's `not_triggers`, its odd
+  half is not, so only the odd half's figure is measured, not tuned.
 
     python -m bench.safety [--out docs/benchmarks.md]
 """
@@ -26,6 +29,7 @@ from bot.safety import SafetyCheck
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = ROOT / "tests" / "independent"
+LONG = ROOT / "knowledge" / "eval" / "longset.yaml"
 START, END = "<!-- safety:start -->", "<!-- safety:end -->"
 
 
@@ -80,6 +84,11 @@ def run() -> list[tuple[Any, ...]]:
             rate(shipped, edu),
         )
     )
+    long: list[dict[str, str]] = yaml.safe_load(LONG.read_text(encoding="utf-8"))
+    for half, name in ((long[1::2], "odd half, held out"), (long[0::2], "even half, trained on")):
+        texts = [c["q"] for c in half]
+        label = f"long ordinary messages, {name} (shipped check)"
+        rows.append((label, 0, None, None, len(texts), rate(rules, texts), rate(shipped, texts)))
     return rows
 
 
@@ -91,13 +100,17 @@ def render(rows: list[tuple[Any, ...]], seconds: float) -> str:
         "Share of independently written at-risk messages that get the safety reply, and of",
         "educational ones that wrongly get it. 'rules' is the transparent layers alone (written",
         "while reading sets 1 and 2, so their figures there are tuned, not measured); 'rules +",
-        f"learned' adds the classifier trained as the row says. {seconds:.0f} s.",
+        f"learned' adds the classifier trained as the row says. {seconds:.0f} s. The last two",
+        "rows are long messages (story first, question last) that are not at risk; a few of",
+        "them are look-alikes that do deserve the safety reply (a defector asking how to send",
+        "money home through a broker).",
         "",
         "| test set | at-risk n | rules | rules + learned | educational n | rules | rules + learned |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, n_risk, r1, r2, n_edu, e1, e2 in rows:
-        lines.append(f"| {name} | {n_risk} | {r1:.1%} | {r2:.1%} | {n_edu} | {e1:.1%} | {e2:.1%} |")
+        risk = f"{n_risk} | {r1:.1%} | {r2:.1%}" if n_risk else "- | - | -"
+        lines.append(f"| {name} | {risk} | {n_edu} | {e1:.1%} | {e2:.1%} |")
     lines.append(END)
     return "\n".join(lines)
 

@@ -29,3 +29,11 @@ def test_held_out_set_is_not_in_the_training_examples(service: FaqService) -> No
     shipped = {" ".join(t.split()) for t in (*safety.triggers, *safety.not_triggers)}
     held_out = {" ".join(q.split()) for q in probes["at_risk"] + probes["educational"]}
     assert shipped.isdisjoint(held_out)
+
+
+def test_long_ordinary_messages_mostly_keep_their_answers(service: FaqService) -> None:
+    # The odd half of the long-message set is in no training list (the even half is).
+    cases = yaml.safe_load((ROOT / "knowledge" / "eval" / "longset.yaml").read_text("utf-8"))
+    held_out = [c["q"] for c in cases[1::2]]
+    wrong = sum(service.ask(q).is_safety for q in held_out)
+    assert wrong / len(held_out) <= 0.20  # measured 0.16; 0.24 before the long examples
