@@ -20,7 +20,7 @@ __all__ = ["KINDS", "load_untuned"]
 # The set's own kinds, as reported. An in-scope question that no entry answers (the
 # labeller's `expect: none`) must be refused too; it is counted as "uncovered".
 KINDS = {"in_scope": "in-scope", "look_alike": "look-alike", "off_topic": "off-topic"}
-_NOTES = {"needs", "seed", "why", "uncovered"}
+_NOTES = {"needs", "seed", "why", "uncovered", "second"}
 
 
 def load_untuned(path: str | Path) -> list[EvalCase]:

@@ -12,7 +12,7 @@ from bench.synthetic import synthetic_kb
 from bot import messages
 from bot.errors import KnowledgeError
 from bot.reply import Outcome
-from bot.service import FaqService
+from bot.service import FaqService, Thresholds
 from bot.text import question_sentences
 from tests.conftest import MINIMAL
 
@@ -251,3 +251,52 @@ def test_novelty_is_the_share_of_words_the_faq_never_uses(
     service: FaqService, text: str, novelty: float
 ) -> None:
     assert service.snapshot.novelty(text) == pytest.approx(novelty)
+
+
+# Written for these tests (not from knowledge/eval/longset.yaml): a story, then the question.
+_AUNT = (
+    "My aunt married a man whose brother defected decades ago, and at a family dinner "
+    "someone said the relatives left behind were all sent to the countryside as punishment, "
+    "so do the families of people who escape really get punished?"
+)
+_CLASS = (
+    "so last week in social studies our teacher put on this video about a family that got "
+    "across the river into china at night and half the class was like why didnt the rest of "
+    "the country just do the same, what is stopping them?"
+)
+_QUIZ = (
+    "I'm putting together a pub quiz for saturday night and I need ten questions about "
+    "football history, the world cup and famous players from the seventies, can you suggest "
+    "some good ones with answers?"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome", "entry"),
+    [
+        (_AUNT, Outcome.ANSWER, "family-punishment"),
+        (_CLASS, Outcome.SUGGEST, "why-cant-leave"),
+        (_QUIZ, Outcome.NONE, None),
+    ],
+)
+def test_a_long_story_is_judged_by_the_long_thresholds(
+    service: FaqService, text: str, outcome: Outcome, entry: str | None
+) -> None:
+    reply = service.ask(text)
+    assert reply.outcome is outcome
+    offered = [s.entry_id for s in reply.suggestions]
+    assert (reply.entry.id if reply.entry else next(iter(offered), None)) == entry
+    # With the short thresholds alone, every one of them was refused.
+    short = FaqService(service.snapshot, thresholds=Thresholds(long_words=10**9))
+    assert short.ask(text).outcome is Outcome.NONE
+
+
+@pytest.mark.parametrize(("count", "long"), [(1, False), (19, False), (20, True), (80, True)])
+def test_thresholds_switch_at_long_words(count: int, long: bool) -> None:
+    shipped = Thresholds()
+    chosen = shipped.for_question(" ".join(["word"] * count))
+    assert (chosen.answer, chosen.suggest, chosen.margin) == (
+        (shipped.long_answer, shipped.long_suggest, shipped.long_margin)
+        if long
+        else (shipped.answer, shipped.suggest, shipped.margin)
+    )
