@@ -259,15 +259,20 @@ _AUNT = (
     "someone said the relatives left behind were all sent to the countryside as punishment, "
     "so do the families of people who escape really get punished?"
 )
-_CLASS = (
-    "so last week in social studies our teacher put on this video about a family that got "
-    "across the river into china at night and half the class was like why didnt the rest of "
-    "the country just do the same, what is stopping them?"
+# Mentions tourists in passing: the out-of-scope block on tourists must not refuse it.
+_TOURISTS = (
+    "I saw a travel vlog of foreign tourists in Pyongyang taking the metro and visiting "
+    "monuments, and now I wonder if the North Koreans they filmed could ever leave their "
+    "country if they wanted to?"
 )
 _QUIZ = (
     "I'm putting together a pub quiz for saturday night and I need ten questions about "
     "football history, the world cup and famous players from the seventies, can you suggest "
     "some good ones with answers?"
+)
+_SOURDOUGH = (
+    "I've been baking sourdough for a few months now and my loaves keep coming out flat and "
+    "dense even though the starter bubbles nicely, what am I doing wrong with the proofing?"
 )
 
 
@@ -275,7 +280,7 @@ _QUIZ = (
     ("text", "outcome", "entry"),
     [
         (_AUNT, Outcome.ANSWER, "family-punishment"),
-        (_CLASS, Outcome.SUGGEST, "why-cant-leave"),
+        (_TOURISTS, Outcome.SUGGEST, "legal-travel"),
         (_QUIZ, Outcome.NONE, None),
     ],
 )
@@ -283,20 +288,50 @@ def test_a_long_story_is_judged_by_the_long_thresholds(
     service: FaqService, text: str, outcome: Outcome, entry: str | None
 ) -> None:
     reply = service.ask(text)
-    assert reply.outcome is outcome
+    assert reply.outcome is outcome and reply.note is None
     offered = [s.entry_id for s in reply.suggestions]
     assert (reply.entry.id if reply.entry else next(iter(offered), None)) == entry
-    # With the short thresholds alone, every one of them was refused.
-    short = FaqService(service.snapshot, thresholds=Thresholds(long_words=10**9))
-    assert short.ask(text).outcome is Outcome.NONE
+    # With the plain thresholds alone, every one of them was refused.
+    plain = FaqService(service.snapshot, thresholds=Thresholds(long_words=10**9))
+    assert plain.ask(text).outcome is Outcome.NONE
 
 
-@pytest.mark.parametrize(("count", "long"), [(1, False), (19, False), (20, True), (80, True)])
-def test_thresholds_switch_at_long_words(count: int, long: bool) -> None:
-    shipped = Thresholds()
-    chosen = shipped.for_question(" ".join(["word"] * count))
-    assert (chosen.answer, chosen.suggest, chosen.margin) == (
-        (shipped.long_answer, shipped.long_suggest, shipped.long_margin)
-        if long
-        else (shipped.answer, shipped.suggest, shipped.margin)
+def test_long_chatter_about_something_else_is_refused_without_suggestions(
+    service: FaqService,
+) -> None:
+    assert service.ask(_SOURDOUGH).outcome is Outcome.NONE
+    # Most of its words are new to the FAQ; without that check it would be offered entries.
+    anything = FaqService(service.snapshot, thresholds=Thresholds(long_novelty=1.0))
+    assert anything.ask(_SOURDOUGH).outcome is Outcome.SUGGEST
+
+
+def test_stricter_settings_keep_long_messages_strict(service: FaqService) -> None:
+    # The long thresholds scale with the operator's: raising them must not let a long
+    # message be answered by an entry the default thresholds would not give it.
+    text = (
+        "Hi! I'm a student writing an essay. I read that people could just walk across to "
+        "China. What is actually stopping them? Also, what happens to their families?"
     )
+    strict = FaqService(service.snapshot, thresholds=Thresholds(0.9, 0.8)).ask(text)
+    assert strict.outcome is not Outcome.ANSWER
+
+
+@pytest.mark.parametrize(
+    ("count", "novelty", "long"),
+    [(7, 0.0, False), (8, 0.0, True), (8, 0.45, True), (8, 0.46, False), (40, 0.2, True)],
+)
+def test_a_message_is_long_from_long_words_on_our_subject(
+    count: int, novelty: float, long: bool
+) -> None:
+    assert Thresholds(long_words=8, long_novelty=0.45).is_long(count, novelty) is long
+
+
+def test_long_thresholds_are_the_plain_ones_scaled() -> None:
+    scaled = Thresholds(0.6, 0.4, 0.02, long_scale=0.5).scaled()
+    assert (scaled.answer, scaled.suggest, scaled.margin) == (0.3, 0.2, 0.02)
+
+
+@pytest.mark.parametrize("bad", [{"long_words": 0}, {"long_scale": 0.0}, {"long_scale": 1.5}])
+def test_nonsense_long_thresholds_are_rejected(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="long_"):
+        Thresholds(**bad)  # type: ignore[arg-type]
