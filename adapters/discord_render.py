@@ -119,10 +119,11 @@ def reply_embed(reply: Reply) -> discord.Embed:
             )
         )
     topics = "\n".join(f"• **{md(t.title)}** — `/topic {t.id}`" for t in reply.topics)
-    note = f"\n\n{md(reply.note)}" if reply.note else ""
+    # An out-of-scope note says why before the refusal lists the topics.
+    note = f"{md(reply.note)}\n\n" if reply.note else ""
     return _fit(
         discord.Embed(
-            description=shorten(f"{md(reply.message)}{note}\n\n{topics}", _DESCRIPTION),
+            description=shorten(f"{note}{md(reply.message)}\n\n{topics}", _DESCRIPTION),
             colour=_COLOUR,
         )
     )

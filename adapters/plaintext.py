@@ -43,9 +43,10 @@ def render_reply(reply: Reply, *, hint: bool = True) -> tuple[str, list[str]]:
             choices.append(s.entry_id)
             lines.append(f"  {len(choices)}. {s.question}")
     else:
-        lines.append(reply.message)
+        # An out-of-scope note says why before the refusal lists the topics.
         if reply.note:
             lines.append(reply.note)
+        lines.append(reply.message)
         lines += [f"  - {t.title} (/topic {t.id})" for t in reply.topics]
     if choices and hint:
         lines += ["", "Type a number to see that answer."]

@@ -52,8 +52,10 @@ def reply_html(reply: Reply) -> list[str]:
         return blocks
     if reply.outcome is Outcome.SUGGEST:
         return [escape(reply.message)]
+    # An out-of-scope note says why before the refusal lists the topics.
+    note = [escape(reply.note)] if reply.note else []
     topics = "\n".join(f"• {escape(t.title)} — /topic {escape(t.id)}" for t in reply.topics)
-    return [escape(reply.message), topics] if topics else [escape(reply.message)]
+    return [*note, escape(reply.message), *([topics] if topics else [])]
 
 
 def entry_keyboard(reply: Reply, evidence: str | None = None) -> InlineKeyboardMarkup | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.console import ConsoleChat
+from adapters.plaintext import render_reply
 from bot import messages
 from bot.conversation import Conversation
 from bot.service import FaqService
@@ -121,3 +122,11 @@ def test_stale_choice_after_reload_is_explained(session: ConsoleChat) -> None:
     session.handle("border")
     session.choices = ["deleted-entry"]
     assert "no longer in the FAQ" in (session.handle("1") or "")
+
+
+def test_an_out_of_scope_note_comes_before_the_topics(service: FaqService) -> None:
+    reply = service.ask("Can I visit North Korea as a tourist?")
+    assert reply.note is not None
+    text, _ = render_reply(reply)
+    # The note says why; it must not sit between "These are my topics:" and the list.
+    assert text.index(reply.note) < text.index(messages.NONE) < text.index("/topic")

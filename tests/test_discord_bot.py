@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.discord_bot import DiscordBot
+from adapters.discord_render import reply_embed
 from adapters.platform_settings import DiscordSettings
 from bot import messages
 from bot.conversation import Conversation, Moderators
@@ -505,3 +506,10 @@ async def test_a_mention_whose_reply_keeps_failing_gets_an_apology(
     await fake.dispatch("MESSAGE_CREATE", asked)
     (apology,) = await fake.wait_for("POST", f"/channels/{CHANNEL_ID}/messages", timeout=20)
     assert apology.body["content"] == messages.ERROR
+
+
+def test_refusal_embed_carries_the_out_of_scope_note_first(service: FaqService) -> None:
+    reply = service.ask("Can I visit North Korea as a tourist?")
+    assert reply.note is not None
+    description = reply_embed(reply).description or ""
+    assert description.index(reply.note) < description.index("I don't know that one")

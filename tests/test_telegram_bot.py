@@ -17,7 +17,7 @@ from telegram.error import InvalidToken
 
 from adapters.platform_settings import TelegramSettings
 from adapters.telegram_bot import TelegramBot
-from adapters.telegram_render import split_html
+from adapters.telegram_render import reply_html, split_html
 from bot import messages
 from bot.conversation import Conversation, Moderators
 from bot.service import FaqService
@@ -570,3 +570,11 @@ async def test_a_bad_token_leaves_nothing_open(service: FaqService, fake: FakeBo
     with pytest.raises(InvalidToken):
         await bot.start()
     assert not bot.app.running
+
+
+def test_refusal_html_carries_the_out_of_scope_note_first(service: FaqService) -> None:
+    reply = service.ask("Can I visit North Korea as a tourist?")
+    assert reply.note is not None
+    blocks = reply_html(reply)
+    assert blocks[0] == html.escape(reply.note)
+    assert blocks[1] == html.escape(messages.NONE)
