@@ -63,6 +63,7 @@ HELP = (
     "and every answer names the documents it rests on. Ask in your own words, for example "
     '"what happens to the family of someone who escapes?", or browse the topics.'
 )
+WELCOME = "You're welcome. Ask another question whenever you like, or type /topics to browse."
 PRIVACY_HINT = (
     "Please do not share names, places or other details that could identify you or anyone "
     "else. /privacy says what I keep and for how long."

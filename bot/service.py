@@ -43,6 +43,12 @@ __all__ = ["FaqService", "Snapshot", "Thresholds", "decide", "semantic_model"]
 
 log = logging.getLogger(__name__)
 
+# A message made of these words only, one of them a thank-word, is a thank-you.
+_THANK_WORDS = frozenset("thanks thank thx ty tysm thankyou cheers appreciated appreciate".split())
+_THANKS = _THANK_WORDS | frozenset(
+    "you u so much very a lot lots many great that helps helped helpful it".split()
+)
+
 # Related questions shown under an answer, at most (the entry's own and a long message's).
 _MAX_RELATED = 5
 
@@ -377,8 +383,12 @@ class FaqService:
         safety = _safety_reply(snapshot, query)
         if safety is not None:
             return safety
-        if not any(w not in STOPWORDS for w in words(query)):
-            # Empty input, "hi", "thanks": show how to use the bot rather than a refusal.
+        said = words(query)
+        if said and all(w in _THANKS for w in said) and any(w in _THANK_WORDS for w in said):
+            # "thanks!", "thank you so much": the whole introduction again reads as a reset.
+            return Reply(query, Outcome.NONE, 0.0, messages.WELCOME, is_help=True)
+        if not any(w not in STOPWORDS for w in said):
+            # Empty input, "hi", "ok": show how to use the bot rather than a refusal.
             return Reply(
                 query, Outcome.NONE, 0.0, messages.HELP, topics=snapshot.kb.topics, is_help=True
             )

@@ -46,10 +46,21 @@ def test_unknown_question_is_refused_with_topics(service: FaqService) -> None:
     assert [t.id for t in reply.topics] == [t.id for t in service.topics()]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\x00\x07", "hi", "thanks!"])
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x07", "hi", "ok"])
 def test_empty_or_greeting_returns_help(service: FaqService, text: str) -> None:
     reply = service.ask(text)
     assert reply.is_help and reply.outcome is Outcome.NONE and reply.message == messages.HELP
+
+
+@pytest.mark.parametrize("text", ["thanks!", "Thank you so much", "thx", "ty that helps"])
+def test_thanks_gets_a_short_welcome_not_the_introduction(service: FaqService, text: str) -> None:
+    reply = service.ask(text)
+    assert reply.message == messages.WELCOME and not reply.topics and reply.is_help
+
+
+def test_thanks_with_a_question_is_still_answered(service: FaqService) -> None:
+    reply = service.ask("thanks! and is it illegal to leave north korea?")
+    assert reply.outcome is Outcome.ANSWER
 
 
 @pytest.mark.parametrize(
