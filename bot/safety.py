@@ -186,12 +186,17 @@ _BY_INITIAL: dict[str, tuple[str, ...]] = {
 }
 
 
+# Words the repair would take for typos of the vocabulary: "beijing" is two slips from
+# "bribing" (a tourist's "a travel agency in Beijing" fired the bribes rule).
+_NOT_TYPOS = frozenset({"beijing"})
+
+
 def _normalize(text: str) -> str:
     """Lower-case words, contractions expanded, txt-speak and typos of key words repaired."""
     out: list[str] = []
     for word in words(text):
         word = ALIASES.get(word, word)
-        if len(word) >= 5 and word.isalpha() and word not in VOCABULARY:
+        if len(word) >= 5 and word.isalpha() and word not in VOCABULARY and word not in _NOT_TYPOS:
             # One slip in a short word, two in a long one; typos rarely hit the first letter.
             limit = 1 if len(word) <= 6 else 2
             choices = _BY_INITIAL.get(word[0], ())

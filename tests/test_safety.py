@@ -1,4 +1,4 @@
-"""The safety check's verdicts do not depend on the process (bot/safety.py)."""
+"""The safety check's typo repair (bot/safety.py): the same in every process, and not too eager."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+
+from bot.service import FaqService
 
 # "browser" is two slips from both "brother" and "broker": a tie the repair must settle the
 # same way in every process, whatever order Python's hash seed gives the vocabulary set.
@@ -21,3 +23,11 @@ def test_typo_repair_settles_ties_the_same_way_under_any_hash_seed(seed: str) ->
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "wipe my broker history"
+
+
+def test_beijing_is_not_a_typo_of_bribing(service: FaqService) -> None:
+    text = (
+        "I'm thinking of joining a guided tour to Pyongyang next year through a travel agency "
+        "in Beijing. My friends say I'm crazy. Can foreign tourists actually visit North Korea?"
+    )
+    assert not service.ask(text).is_safety
