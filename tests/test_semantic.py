@@ -27,6 +27,7 @@ from bot.semantic import SemanticModel, resolve_model, semantic_available
 from bot.service import FaqService
 from bot.settings import Settings
 from tests.conftest import FAQ, MINIMAL, ROOT, settings_free_env
+from tests.long_messages import AUNT, QUIZ, SOURDOUGH, TOURISTS
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -329,3 +330,21 @@ def test_a_bad_model_folder_fails_in_one_line_without_raising(
     assert not model.load()
     assert model.error and "not a folder" in model.error
     assert "FAQBOT_SEMANTIC_MODEL" in caplog.text and "lexical" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome", "first"),
+    [
+        (AUNT, Outcome.ANSWER, "family-punishment"),
+        (TOURISTS, Outcome.SUGGEST, "legal-travel"),
+        (QUIZ, Outcome.NONE, None),
+        (SOURDOUGH, Outcome.NONE, None),
+    ],
+)
+def test_long_messages_are_judged_the_same_way_with_the_embedding(
+    semantic: FaqService, text: str, outcome: Outcome, first: str | None
+) -> None:
+    reply = semantic.ask(text)
+    offered = [s.entry_id for s in reply.suggestions]
+    assert reply.outcome is outcome and reply.note is None
+    assert (reply.entry.id if reply.entry else next(iter(offered), None)) == first

@@ -15,6 +15,7 @@ from bot.reply import Outcome
 from bot.service import FaqService, Thresholds
 from bot.text import question_sentences
 from tests.conftest import MINIMAL
+from tests.long_messages import AUNT, QUIZ, SOURDOUGH, TOURISTS
 
 
 def test_answer_carries_resolved_citations_and_related(service: FaqService) -> None:
@@ -264,35 +265,12 @@ def test_novelty_is_the_share_of_words_the_faq_never_uses(
     assert service.snapshot.novelty(text) == pytest.approx(novelty)
 
 
-# Written for these tests (not from knowledge/eval/longset.yaml): a story, then the question.
-_AUNT = (
-    "My aunt married a man whose brother defected decades ago, and at a family dinner "
-    "someone said the relatives left behind were all sent to the countryside as punishment, "
-    "so do the families of people who escape really get punished?"
-)
-# Mentions tourists in passing: the out-of-scope block on tourists must not refuse it.
-_TOURISTS = (
-    "I saw a travel vlog of foreign tourists in Pyongyang taking the metro and visiting "
-    "monuments, and now I wonder if the North Koreans they filmed could ever leave their "
-    "country if they wanted to?"
-)
-_QUIZ = (
-    "I'm putting together a pub quiz for saturday night and I need ten questions about "
-    "football history, the world cup and famous players from the seventies, can you suggest "
-    "some good ones with answers?"
-)
-_SOURDOUGH = (
-    "I've been baking sourdough for a few months now and my loaves keep coming out flat and "
-    "dense even though the starter bubbles nicely, what am I doing wrong with the proofing?"
-)
-
-
 @pytest.mark.parametrize(
     ("text", "outcome", "entry"),
     [
-        (_AUNT, Outcome.ANSWER, "family-punishment"),
-        (_TOURISTS, Outcome.SUGGEST, "legal-travel"),
-        (_QUIZ, Outcome.NONE, None),
+        (AUNT, Outcome.ANSWER, "family-punishment"),
+        (TOURISTS, Outcome.SUGGEST, "legal-travel"),
+        (QUIZ, Outcome.NONE, None),
     ],
 )
 def test_a_long_story_is_judged_by_the_long_thresholds(
@@ -310,10 +288,10 @@ def test_a_long_story_is_judged_by_the_long_thresholds(
 def test_long_chatter_about_something_else_is_refused_without_suggestions(
     service: FaqService,
 ) -> None:
-    assert service.ask(_SOURDOUGH).outcome is Outcome.NONE
+    assert service.ask(SOURDOUGH).outcome is Outcome.NONE
     # Most of its words are new to the FAQ; without that check it would be offered entries.
     anything = FaqService(service.snapshot, thresholds=Thresholds(long_novelty=1.0))
-    assert anything.ask(_SOURDOUGH).outcome is Outcome.SUGGEST
+    assert anything.ask(SOURDOUGH).outcome is Outcome.SUGGEST
 
 
 def test_stricter_settings_keep_long_messages_strict(service: FaqService) -> None:
