@@ -25,10 +25,11 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from itertools import product
 from pathlib import Path
 
+from bench.datasets import ROOT
 from bench.markers import publish
 from bench.thresholds import _Memo
 from bot.evaluate import EvalCase, load_cases
@@ -38,7 +39,6 @@ from bot.service import FaqService, Snapshot, Thresholds
 from bot.text import content_words
 from bot.untuned import load_untuned
 
-ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- long:start -->", "<!-- long:end -->"
 WORDS = (8, 10, 12, 14)
 SCALE = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8)
@@ -60,7 +60,7 @@ class Count:
     safety: int = 0
 
     def __add__(self, other: Count) -> Count:
-        return Count(*(a + b for a, b in zip(_fields(self), _fields(other), strict=True)))
+        return Count(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
     def line(self) -> str:
         n, m = max(self.in_scope, 1), max(self.out_of_scope, 1)
@@ -71,18 +71,13 @@ class Count:
         )
 
 
-def _fields(c: Count) -> tuple[int, ...]:
-    return (c.in_scope, c.right, c.first, c.wrong, c.out_of_scope, c.answered, c.offered, c.safety)
-
-
 def outcome(service: FaqService, case: EvalCase, flagged: frozenset[str]) -> Count:
     """Ask one labelled message and count what it got (`flagged`: got the safety reply)."""
     scope = Count(out_of_scope=1) if case.expect == "none" else Count(in_scope=1)
     if case.question in flagged:  # decided before any threshold applies
         return scope + (Count(right=1) if SAFETY_ID in case.accepted else Count(safety=1))
     reply = service.ask(case.question)
-    answered = reply.entry is not None and reply.outcome is Outcome.ANSWER
-    got = reply.entry.id if reply.entry is not None and answered else None
+    got = reply.entry.id if reply.entry is not None and reply.outcome is Outcome.ANSWER else None
     first = reply.suggestions[0].entry_id if reply.suggestions else None
     if case.expect == "none":
         return scope + Count(answered=got is not None, offered=first is not None)

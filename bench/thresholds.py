@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 
 from bot.matcher import Candidate, Matcher
 from bot.reply import Outcome
@@ -105,7 +105,7 @@ class Tally:
     refused: int = 0
 
     def __add__(self, other: Tally) -> Tally:
-        return Tally(*(a + b for a, b in zip(_fields(self), _fields(other), strict=True)))
+        return Tally(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
     @property
     def accuracy(self) -> float:
@@ -122,10 +122,6 @@ class Tally:
     @property
     def refusal(self) -> float:
         return self.refused / self.out_of_scope if self.out_of_scope else 1.0
-
-
-def _fields(t: Tally) -> tuple[int, ...]:
-    return (t.in_scope, t.right, t.first, t.wrong, t.out_of_scope, t.refused)
 
 
 def tally(items: Iterable[Item], point: int) -> Tally:

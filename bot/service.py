@@ -131,8 +131,10 @@ class Snapshot:
 
     def is_long(self, query: str, thresholds: Thresholds) -> bool:
         """Tell whether a message is long and on our subject (see `Thresholds.is_long`)."""
-        count = len(set(content_words(query)))
-        return count >= thresholds.long_words and thresholds.is_long(count, self.novelty(query))
+        content = content_words(query)
+        count = len(set(content))
+        # Most messages are short: the count alone settles them, without the novelty.
+        return count >= thresholds.long_words and thresholds.is_long(count, self._new(content))
 
     def novelty(self, query: str) -> float:
         """Return the share of the query's content words that the FAQ never uses.
@@ -142,7 +144,10 @@ class Snapshot:
         words that make a look-alike ("relationship", "russians") into the FAQ's own. It is
         0 for a query without content words.
         """
-        content = content_words(query)
+        return self._new(content_words(query))
+
+    def _new(self, content: list[str]) -> float:
+        """Return the share of these content words that the FAQ never uses (see `novelty`)."""
         if not content:
             return 0.0
         return sum(stem(w) not in self.vocabulary for w in content) / len(content)
