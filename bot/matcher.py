@@ -88,7 +88,9 @@ class HybridMatcher:
         w = self.weights
         qw = {t: self.weight(t) for t in terms}
         total = sum(qw.values()) or 1.0
-        asked = _QuestionWeights(id_of, qw)
+        # The question's weights by term id: one gather per lookup below.
+        asked = np.zeros(len(index.names))
+        asked[list(id_of.values())] = [qw[t] for t in id_of]
         kept = scores > 0
         top, relative = top[kept], scores[kept].astype(np.float64) / ceiling
         # Every candidate phrasing's terms in one flat array (`owner`: which candidate).
@@ -98,7 +100,7 @@ class HybridMatcher:
         terms_of = index.ids[
             np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths - starts, lengths)
         ]
-        term_weight = asked.of(terms_of)
+        term_weight = asked[terms_of]
         matched = np.bincount(owner, weights=term_weight, minlength=len(top))
         lexical = _f_beta(matched / index.own[top], matched / total, beta=w.beta)
         # The texts are word-sorted, so plain ratio is token_sort_ratio without the sorting.
@@ -119,7 +121,7 @@ class HybridMatcher:
         shared = term_weight > 0
         width = len(index.names)
         pairs = np.unique(which[owner[shared]].astype(np.int64) * width + terms_of[shared])
-        union = np.bincount(pairs // width, weights=asked.of(pairs % width), minlength=n) / total
+        union = np.bincount(pairs // width, weights=asked[pairs % width], minlength=n) / total
         qnorm = math.sqrt(sum(v * v for v in qw.values())) or 1.0
         centroid = _rows_dot(index.centroids, entries, asked) / qnorm
         # One informative word that many entries share ("border", "family") is not enough
@@ -138,9 +140,15 @@ class HybridMatcher:
             + w.support * support * union
             + w.centroid * centroid
         ) * specific
+        final = np.clip(final, 0.0, 1.0)
+        if n > limit:
+            # Only scores that can round into the best `limit` become candidates.
+            floor = np.partition(final, n - limit)[n - limit] - 2e-4
+            keep = np.flatnonzero(final >= floor)
+            entries, final = entries[keep], final[keep]
         ranked = [
             Candidate(self._ids[e], round(s, 4))
-            for e, s in zip(entries.tolist(), np.clip(final, 0.0, 1.0).tolist(), strict=True)
+            for e, s in zip(entries.tolist(), final.tolist(), strict=True)
         ]
         ranked.sort(key=lambda c: (-c.score, c.entry_id))
         return ranked[:limit]
@@ -169,29 +177,14 @@ class Weights:
     beta: float = 1.5
 
 
-class _QuestionWeights:
-    """A question's term weights, looked up by term id without a vocabulary-sized array."""
-
-    def __init__(self, id_of: dict[str, int], weight: dict[str, float]) -> None:
-        pairs = sorted((i, weight[t]) for t, i in id_of.items())
-        self.ids = np.array([i for i, _ in pairs], dtype=np.int64)
-        self.values = np.array([v for _, v in pairs], dtype=np.float64)
-
-    def of(self, term_ids: np.ndarray, dtype: type = np.float64) -> np.ndarray:
-        """Each term's weight (0 for terms the question does not have)."""
-        at = np.minimum(np.searchsorted(self.ids, term_ids), len(self.ids) - 1)
-        found = self.ids[at] == term_ids
-        return np.where(found, self.values.astype(dtype)[at], dtype(0))
-
-
-def _rows_dot(matrix: sparse.csr_matrix, rows: np.ndarray, vector: _QuestionWeights) -> np.ndarray:
-    """Dot product of a few CSR rows with the question, without scipy's slicing overhead."""
+def _rows_dot(matrix: sparse.csr_matrix, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Dot product of a few CSR rows with a dense vector, without scipy's slicing overhead."""
     starts = matrix.indptr[rows]
     lengths = matrix.indptr[rows + 1] - starts
     offsets = np.cumsum(lengths) - lengths
     positions = np.arange(lengths.sum()) - np.repeat(offsets - starts, lengths)
     # float32 products, as a float32 row times a float32 vector gives.
-    products = matrix.data[positions] * vector.of(matrix.indices[positions], np.float32)
+    products = matrix.data[positions] * vector[matrix.indices[positions]].astype(np.float32)
     owner = np.repeat(np.arange(len(rows)), lengths)
     return np.bincount(owner, weights=products, minlength=len(rows))
 

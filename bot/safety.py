@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 
@@ -193,16 +194,18 @@ _NOT_TYPOS = frozenset({"beijing"})
 
 def _normalize(text: str) -> str:
     """Lower-case words, contractions expanded, txt-speak and typos of key words repaired."""
-    out: list[str] = []
-    for word in words(text):
-        word = ALIASES.get(word, word)
-        if len(word) >= 5 and word.isalpha() and word not in VOCABULARY and word not in _NOT_TYPOS:
-            # One slip in a short word, two in a long one; typos rarely hit the first letter.
-            limit = 1 if len(word) <= 6 else 2
-            choices = _BY_INITIAL.get(word[0], ())
-            best = process.extractOne(
-                word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit
-            )
-            word = best[0] if best else word
-        out.append(word)
-    return " ".join(out)
+    return " ".join([_repair(ALIASES.get(word, word)) for word in words(text)])
+
+
+# Cached: most words of a message were in earlier messages, and a vocabulary search per
+# unknown word cost more than the rest of the normalisation.
+@lru_cache(maxsize=16384)
+def _repair(word: str) -> str:
+    """Return a typo of a vocabulary word repaired, and any other word as it is."""
+    if len(word) < 5 or not word.isalpha() or word in VOCABULARY or word in _NOT_TYPOS:
+        return word
+    # One slip in a short word, two in a long one; typos rarely hit the first letter.
+    limit = 1 if len(word) <= 6 else 2
+    choices = _BY_INITIAL.get(word[0], ())
+    best = process.extractOne(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit)
+    return best[0] if best else word

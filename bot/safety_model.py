@@ -14,12 +14,15 @@ independently written probe sets (see docs/benchmarks.md), never on the held-out
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import Pipeline
 
 __all__ = ["THRESHOLD", "C", "SafetyModel"]
@@ -87,30 +90,47 @@ class _LinearScorer:
         union, model = pipeline.steps[0][1], pipeline.steps[-1][1]
         coef = model.coef_[0]
         self._intercept = float(model.intercept_[0])
-        self._blocks: list[tuple[Callable[[str], list[str]], dict[str, tuple[float, float]]]] = []
+        self._blocks: list[_Block] = []
         offset = 0
         for _, vectorizer in union.transformer_list:
-            terms: dict[str, tuple[float, float]] = {}
-            for term, column in vectorizer.vocabulary_.items():
-                terms[term] = (float(vectorizer.idf_[column]), float(coef[offset + column]))
-            offset += len(vectorizer.vocabulary_)
-            self._blocks.append((vectorizer.build_analyzer(), terms))
+            size = len(vectorizer.vocabulary_)
+            self._blocks.append(_Block(vectorizer, coef[offset : offset + size]))
+            offset += size
 
     def probability(self, features: str) -> float:
-        score = self._intercept
-        for analyze, terms in self._blocks:
-            dot = norm = 0.0
-            # Counter counts in C; its order (first occurrence) is the order sums are taken in.
-            for gram, count in Counter(analyze(features)).items():
-                if gram not in terms:
-                    continue
-                idf, weight = terms[gram]
-                value = (1.0 + math.log(count)) * idf
-                dot += value * weight
-                norm += value * value
-            if norm > 0:
-                score += dot / math.sqrt(norm)
+        score = self._intercept + sum(block.score(features) for block in self._blocks)
         return 1.0 / (1.0 + math.exp(-score))
+
+
+class _Block:
+    """One vectorizer's share of the score: its n-grams' columns, IDF and weights."""
+
+    def __init__(self, vectorizer: TfidfVectorizer, coef: np.ndarray) -> None:
+        self._analyze: Callable[[str], list[str]] = vectorizer.build_analyzer()
+        self._column: dict[str, int] = vectorizer.vocabulary_
+        idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        self._idf_weight = idf * coef
+        self._idf_squared = idf * idf
+        # char_wb n-grams never cross a space, so a message's n-grams are its words' n-grams
+        # one after another; words recur from message to message, so each is analysed once.
+        self._per_word = vectorizer.analyzer == "char_wb"
+        self._columns_of_word = lru_cache(maxsize=16384)(self._columns)
+
+    def _columns(self, text: str) -> tuple[int, ...]:
+        column = self._column
+        return tuple([column[g] for g in self._analyze(text) if g in column])
+
+    def score(self, features: str) -> float:
+        if self._per_word:
+            columns = list(chain.from_iterable(map(self._columns_of_word, features.split())))
+        else:
+            columns = list(self._columns(features))
+        if not columns:
+            return 0.0
+        found, counts = np.unique(np.asarray(columns, dtype=np.int64), return_counts=True)
+        value = 1.0 + np.log(counts)
+        norm = float(np.dot(value * value, self._idf_squared[found]))
+        return float(np.dot(value, self._idf_weight[found])) / math.sqrt(norm)
 
 
 def _features(text: str, normalized: str) -> str:

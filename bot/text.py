@@ -31,6 +31,8 @@ _INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn"}
 _SPACE = re.compile(r"\s+")
 # Terminal escape sequences (colours, cursor moves, titles) pasted along with a question.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+# In ASCII text the only invisible characters are the controls (category Cc).
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 # Apostrophe forms first, then the same words typed without one ("cant", "dont").
@@ -113,18 +115,27 @@ def clean_input(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
         The cleaned text (maybe empty).
     """
     text = _ANSI.sub("", text)
-    text = unicodedata.normalize("NFKC", text)
     # Invisible characters inside a word (a soft hyphen, a stray BEL) are dropped so the
     # word stays whole; line breaks and tabs separate words.
-    text = "".join(
-        (" " if c.isspace() else "") if unicodedata.category(c) in _INVISIBLE else c for c in text
-    )
+    if text.isascii():
+        # Most messages: NFKC leaves ASCII as it is, and a regex skips the per-character loop.
+        text = _ASCII_CONTROL.sub(_blank_if_space, text)
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(
+            (" " if c.isspace() else "") if unicodedata.category(c) in _INVISIBLE else c
+            for c in text
+        )
     text = _SPACE.sub(" ", text).strip()
     if len(text) > limit:
         cut = text[:limit]
         space = cut.rfind(" ")
         text = cut[:space] if space > limit // 2 else cut
     return text
+
+
+def _blank_if_space(control: re.Match[str]) -> str:
+    return " " if control.group().isspace() else ""
 
 
 _MOST_QUESTIONS = 3
@@ -248,6 +259,8 @@ def mostly_non_latin(text: str) -> bool:
 
     Such a message is not English, and the bot answers in English only.
     """
+    if text.isascii():
+        return False
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return False

@@ -71,8 +71,9 @@ def test_thanks_with_a_question_is_still_answered(service: FaqService) -> None:
         "ＷＨＹ　ＣＡＮ'Ｔ　ＮＯＲＴＨ　ＫＯＲＥＡＮＳ　ＬＥＡＶＥ",
         "why can't north koreans\n\n\tleave?!",
         "why c\x07an't north kor\u00adeans le\u200bave",
+        "why c\x07an't north\x0bkor\x7feans\r\nle\x00ave",
     ],
-    ids=["control-and-bidi", "fullwidth", "whitespace", "inside-words"],
+    ids=["control-and-bidi", "fullwidth", "whitespace", "inside-words", "ascii-controls"],
 )
 def test_disguised_question_is_still_answered(service: FaqService, text: str) -> None:
     reply = service.ask(text)
