@@ -29,6 +29,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.safety_model import SafetyModel
 from bot.safety_rules import (
     ALIASES,
+    ANY_RULE,
     EDUCATIONAL,
     FIRST_PERSON,
     GUIDANCE,
@@ -114,7 +115,7 @@ class SafetyCheck:
         visitor = VISITOR.search(plain) is not None
         # "why is the chinese border easier to cross" asks for a reason, not for help.
         asks_why = plain.startswith("why ") and not FIRST_PERSON.search(plain)
-        for rule in () if asks_why else RULES:
+        for rule in () if asks_why or not ANY_RULE.search(plain) else RULES:
             if rule.applies(plain, nk=nk, visitor=visitor):
                 return rule.name
         guidance = _guidance(plain, nk=nk, visitor=visitor)

@@ -14,6 +14,7 @@ independently written probe sets (see docs/benchmarks.md), never on the held-out
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import chain
@@ -111,6 +112,8 @@ class _Block:
         idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         self._idf_weight = idf * coef
         self._idf_squared = idf * idf
+        self._idf_weight_list: list[float] = self._idf_weight.tolist()
+        self._idf_squared_list: list[float] = self._idf_squared.tolist()
         # char_wb n-grams never cross a space, so a message's n-grams are its words' n-grams
         # one after another; words recur from message to message, so each is analysed once.
         self._per_word = vectorizer.analyzer == "char_wb"
@@ -127,10 +130,21 @@ class _Block:
             columns = list(self._columns(features))
         if not columns:
             return 0.0
+        if len(columns) < _FEW:
+            dot = norm = 0.0
+            for column, count in Counter(columns).items():
+                value = 1.0 + math.log(count)
+                dot += value * self._idf_weight_list[column]
+                norm += value * value * self._idf_squared_list[column]
+            return dot / math.sqrt(norm)
         found, counts = np.unique(np.asarray(columns, dtype=np.int64), return_counts=True)
-        value = 1.0 + np.log(counts)
-        norm = float(np.dot(value * value, self._idf_squared[found]))
-        return float(np.dot(value, self._idf_weight[found])) / math.sqrt(norm)
+        values = 1.0 + np.log(counts)
+        norm = float(np.dot(values * values, self._idf_squared[found]))
+        return float(np.dot(values, self._idf_weight[found])) / math.sqrt(norm)
+
+
+# Below this many n-grams a Python loop is quicker than numpy's fixed cost per call.
+_FEW = 128
 
 
 def _features(text: str, normalized: str) -> str:

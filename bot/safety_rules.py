@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "ALIASES",
+    "ANY_RULE",
     "EDUCATIONAL",
     "FIRST_PERSON",
     "GUIDANCE",
@@ -375,6 +376,9 @@ RULES = (
         frame=r"\b(?:how|help|can|could|what|want|wants|need|should)\b",
     ),
 )
+# Matches where any rule's pattern matches (a rule applies only where its pattern does):
+# one scan leaves most questions with no rule to try, at a third of the cost of the loop.
+ANY_RULE = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in RULES))
 
 # --- The second layer: a request for guidance about an operational subject ------------------
 # Whatever the wording, "how / where / which / who / walk me through ..." (GUIDANCE) about

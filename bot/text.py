@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 import Stemmer
 
@@ -179,11 +180,15 @@ def words(text: str) -> list[str]:
     Returns:
         The words in order, stopwords included.
     """
+    return list(_words(text))
+
+
+# A few entries: answering one message splits it several times (the safety check, the
+# matcher, the guard), and no more than the last few messages are kept in memory.
+@lru_cache(maxsize=8)
+def _words(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKC", text).casefold()
-    out: list[str] = []
-    for raw in _WORD.findall(text):
-        out.extend(_expand(raw))
-    return out
+    return tuple(chain.from_iterable(map(_expand, _WORD.findall(text))))
 
 
 @lru_cache(maxsize=131072)
