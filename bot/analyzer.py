@@ -108,6 +108,12 @@ class Analyzer:
             return word
         if stem(word) in self._known_stems:  # "snitches" is a form of "snitch", not a typo
             return word
+        # Two neighbouring letters swapped ("nroth") is the commonest slip, and the ratio
+        # below counts it as two edits: too many for a short word.
+        for i in range(len(word) - 1):
+            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            if swapped in self._known:
+                return swapped
         # One edit in a five-letter word is 80 ("bread" -> "break"): too loose for short words.
         cutoff = 85.0 if len(word) <= 5 else 80.0 if len(word) <= 7 else 75.0
         choices = self._spellable.get(word[0], [])

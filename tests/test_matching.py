@@ -84,6 +84,9 @@ ANSWERED = [
     ("can north koreans travel abroad", "legal-travel"),
     ("famly punishmnt after defecting", "family-punishment"),
     ("whats the punishmant for escaping", "punishment-if-caught"),
+    # Swapped letters in short words: the ratio alone counts two edits and left them.
+    ("why cant nroth koreans laeve", "why-cant-leave"),
+    ("what happens if a gaurd catches you", "punishment-if-caught"),
 ]
 
 REFUSED = [
