@@ -8,7 +8,6 @@ from typing import Protocol
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from scipy import sparse
 
 from bot.models import KnowledgeBase
 from bot.termindex import TermIndex, idf, sorted_words
@@ -109,21 +108,21 @@ class HybridMatcher:
         fuzzy = process.cdist([question_text], others, scorer=fuzz.ratio, dtype=np.float64)[0]
         fuzzy /= 100.0
         # Per entry: the best phrasing's evidence, and what all its phrasings explain.
-        entries, which = _distinct(index.entry_of[top])
+        entries, which, order, starts = _by_entry(index.entry_of[top], relative)
         n = len(entries)
-        best = np.zeros((n, 3))
-        np.maximum.at(best, which, np.column_stack((lexical, fuzzy, relative)))
-        best_lexical, best_fuzzy, best_bm25 = best.T
-        order = np.lexsort((-relative, which))
-        group_start = np.searchsorted(which[order], np.arange(n))
-        first3 = order[np.arange(len(order)) - group_start[which[order]] < 3]
-        support = np.bincount(which[first3], weights=relative[first3], minlength=n) / 3
+        evidence = np.column_stack((lexical, fuzzy, relative))[order]
+        best_lexical, best_fuzzy, best_bm25 = np.maximum.reduceat(evidence, starts).T
+        # The mean relative BM25 of each entry's three best phrasings (a missing one is 0).
+        place = np.arange(len(order)) - np.repeat(starts, np.diff(starts, append=len(order)))
+        support = np.add.reduceat(np.where(place < 3, evidence[:, 2], 0.0), starts) / 3
+        # Each question term that any candidate phrasing of the entry has, counted once.
+        known = np.array(sorted(id_of.values()))
         shared = term_weight > 0
-        width = len(index.names)
-        pairs = np.unique(which[owner[shared]].astype(np.int64) * width + terms_of[shared])
-        union = np.bincount(pairs // width, weights=asked[pairs % width], minlength=n) / total
+        hit = np.zeros((n, len(known)))
+        hit[which[owner[shared]], np.searchsorted(known, terms_of[shared])] = 1.0
+        union = (hit * asked[known]).sum(axis=1) / total
         qnorm = math.sqrt(sum(v * v for v in qw.values())) or 1.0
-        centroid = _rows_dot(index.centroids, entries, asked) / qnorm
+        centroid = index.centroid_dot(entries, asked, known) / qnorm
         # One informative word that many entries share ("border", "family") is not enough
         # to pick one of them: scale down by how specific that word is, so they are offered.
         informative = [t for t, v in qw.items() if v > 0]
@@ -140,7 +139,7 @@ class HybridMatcher:
             + w.support * support * union
             + w.centroid * centroid
         ) * specific
-        final = np.clip(final, 0.0, 1.0)
+        final = np.minimum(np.maximum(final, 0.0), 1.0)
         if n > limit:
             # Only scores that can round into the best `limit` become candidates.
             floor = np.partition(final, n - limit)[n - limit] - 2e-4
@@ -177,18 +176,6 @@ class Weights:
     beta: float = 1.5
 
 
-def _rows_dot(matrix: sparse.csr_matrix, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """Dot product of a few CSR rows with a dense vector, without scipy's slicing overhead."""
-    starts = matrix.indptr[rows]
-    lengths = matrix.indptr[rows + 1] - starts
-    offsets = np.cumsum(lengths) - lengths
-    positions = np.arange(lengths.sum()) - np.repeat(offsets - starts, lengths)
-    # float32 products, as a float32 row times a float32 vector gives.
-    products = matrix.data[positions] * vector[matrix.indices[positions]].astype(np.float32)
-    owner = np.repeat(np.arange(len(rows)), lengths)
-    return np.bincount(owner, weights=products, minlength=len(rows))
-
-
 def _f_beta(precision: np.ndarray, recall: np.ndarray, beta: float) -> np.ndarray:
     b2 = beta * beta
     numerator = (1 + b2) * precision * recall
@@ -198,13 +185,25 @@ def _f_beta(precision: np.ndarray, recall: np.ndarray, beta: float) -> np.ndarra
     return f
 
 
-def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """np.unique(values, return_inverse=True) for a few values, without its overhead."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
+def _by_entry(
+    entry_of: np.ndarray, relative: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Group candidate phrasings by entry, each entry's best BM25 first.
+
+    Args:
+        entry_of: Each candidate's entry.
+        relative: Each candidate's BM25 relative to the best.
+
+    Returns:
+        The distinct entries, ascending; each candidate's group (its entry's position
+        there); the candidates in group order; where each group starts in that order.
+    """
+    order = np.lexsort((-relative, entry_of))
+    ordered = entry_of[order]
     new = np.empty(len(ordered), dtype=bool)
     new[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    inverse = np.empty(len(values), dtype=np.int64)
-    inverse[order] = np.cumsum(new) - 1
-    return ordered[new], inverse
+    starts = np.flatnonzero(new)
+    which = np.empty(len(ordered), dtype=np.int64)
+    which[order] = np.cumsum(new) - 1
+    return ordered[starts], which, order, starts

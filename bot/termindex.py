@@ -53,6 +53,8 @@ class TermIndex:
         centroids: Row e is entry e's phrasings together, IDF-weighted, unit length.
         texts: Each phrasing's terms as one string, words sorted (what fuzzy matching
             compares).
+        dense_postings: `postings` transposed and dense (one row per term), for a small FAQ.
+        dense_centroids: `centroids` dense, for a small FAQ.
     """
 
     analyzer: Analyzer
@@ -66,6 +68,10 @@ class TermIndex:
     postings: sparse.csc_matrix
     centroids: sparse.csr_matrix
     texts: list[str]
+    # On a FAQ of a few hundred phrasings, numpy's fixed cost per call outweighs the work:
+    # dense copies answer with fewer calls (the same arithmetic, in the same order).
+    dense_postings: np.ndarray | None = None
+    dense_centroids: np.ndarray | None = None
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> TermIndex:
@@ -90,6 +96,9 @@ class TermIndex:
         own[own == 0] = 1.0
         names = list(term_ids)
         bounds = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        postings = _postings(phrasing, term, sizes, n_terms)
+        centroids = _centroids(entries, phrasing, term, weights, len(kb.entries), n_terms)
+        small = n_phrasings * n_terms <= _DENSE_CELLS
         return cls(
             analyzer=analyzer,
             term_ids=term_ids,
@@ -99,9 +108,11 @@ class TermIndex:
             ids=term.astype(np.int32),
             own=own,
             idf=weights,
-            postings=_postings(phrasing, term, sizes, n_terms),
-            centroids=_centroids(entries, phrasing, term, weights, len(kb.entries), n_terms),
+            postings=postings,
+            centroids=centroids,
             texts=_texts(names, term.tolist(), bounds.tolist()),
+            dense_postings=postings.T.toarray() if small else None,
+            dense_centroids=centroids.toarray() if small else None,
         )
 
     def best(self, term_ids: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -118,15 +129,49 @@ class TermIndex:
         """
         # Scores are summed negated, so the partition needs no negated copy of the array.
         negated = np.zeros(self.postings.shape[0], dtype=np.float32)
-        indptr, rows, data = self.postings.indptr, self.postings.indices, self.postings.data
-        for t in term_ids:  # in the question's order, as bm25s adds them
-            span = slice(indptr[t], indptr[t + 1])
-            np.subtract.at(negated, rows[span], data[span])
+        if self.dense_postings is not None:
+            for t in term_ids:  # in the question's order, as bm25s adds them
+                negated -= self.dense_postings[t]
+        else:
+            indptr, rows, data = self.postings.indptr, self.postings.indices, self.postings.data
+            for t in term_ids:
+                span = slice(indptr[t], indptr[t + 1])
+                np.subtract.at(negated, rows[span], data[span])
         k = min(k, len(negated))
         if k == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         top = np.argpartition(negated, k - 1)[:k]
         return top, -negated[top]
+
+
+    def centroid_dot(
+        self, entries: np.ndarray, asked: np.ndarray, term_ids: np.ndarray
+    ) -> np.ndarray:
+        """Return the dot product of some entries' centroids with a question's term weights.
+
+        Args:
+            entries: Entry indices.
+            asked: The question's weight of every term (0 for terms it does not have).
+            term_ids: The question's terms that the FAQ knows, ascending.
+        """
+        if self.dense_centroids is not None:
+            # float32 products, as a float32 row times a float32 vector gives.
+            block = self.dense_centroids[entries][:, term_ids]
+            products = block * asked[term_ids].astype(np.float32)
+            dot: np.ndarray = products.sum(axis=1, dtype=np.float64)
+            return dot
+        matrix = self.centroids
+        starts = matrix.indptr[entries]
+        lengths = matrix.indptr[entries + 1] - starts
+        offsets = np.cumsum(lengths) - lengths
+        positions = np.arange(lengths.sum()) - np.repeat(offsets - starts, lengths)
+        products = matrix.data[positions] * asked[matrix.indices[positions]].astype(np.float32)
+        owner = np.repeat(np.arange(len(entries)), lengths)
+        return np.bincount(owner, weights=products, minlength=len(entries))
+
+
+# Dense copies for FAQs up to this many phrasings times terms (4 MB each at most).
+_DENSE_CELLS = 1_000_000
 
 
 def sorted_words(terms: Iterable[str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.matcher import _distinct
+from bot.matcher import _by_entry
 from bot.reply import Outcome
 from bot.service import FaqService
 from bot.text import phrasing_key
@@ -145,9 +145,16 @@ def test_table_is_not_copied_from_the_faq(service: FaqService) -> None:
 
 
 @pytest.mark.parametrize("values", [[3], [5, 1, 5, 2, 1, 1], [0, 0, 0], list(range(40, 0, -3)) * 2])
-def test_distinct_entries_are_what_numpy_unique_finds(values: list[int]) -> None:
+def test_candidates_group_by_entry_as_numpy_unique_finds(values: list[int]) -> None:
     array = np.asarray(values, dtype=np.int32)
-    distinct, inverse = _distinct(array)
+    relative = np.linspace(0.2, 1.0, len(values))
+    distinct, inverse, order, starts = _by_entry(array, relative)
     expected, expected_inverse = np.unique(array, return_inverse=True)
     assert distinct.tolist() == expected.tolist()
     assert inverse.tolist() == expected_inverse.tolist()
+    # In group order, each entry's candidates come together, the best BM25 first.
+    assert array[order][starts].tolist() == expected.tolist()
+    for group, (a, b) in enumerate(zip(starts, [*starts[1:], len(order)], strict=True)):
+        members = order[a:b]
+        assert (array[members] == expected[group]).all()
+        assert relative[members].tolist() == sorted(relative[members], reverse=True)
