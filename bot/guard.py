@@ -5,40 +5,74 @@ Koreans can leave; "can tourists get a visa" with the one on legal travel. What 
 the key content: a place, a nationality, a kind of visitor. When the question names such a
 thing and the entry (its phrasings, answer and topic) never does, the answer would be about
 something else, so it is offered as a suggestion instead of given.
+
+Countries come from pycountry (ISO 3166, maintained with Debian's iso-codes), so a question
+about Qatar or Turkmenistan is caught as surely as one about Japan; nationalities, cities
+and kinds of people are listed here.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
+
+import pycountry
 
 from bot.models import Entry, KnowledgeBase
 from bot.text import words
 
-__all__ = ["KEY_WORDS", "uncovered_keys"]
+__all__ = ["KEY_WORDS", "countries", "uncovered_keys"]
 
-# Places, nationalities and roles people ask about by mistake (no North Korea words: the
-# FAQ covers those).
+# Nationalities, cities, past states, roles and countries' everyday names that ISO does not
+# use ("russia", "turkey"), which people ask about by mistake (no North Korea words: the FAQ
+# covers those).
 KEY_WORDS = frozenset(
     """
-    japan japanese tokyo osaka canada canadian usa america american americans britain british
-    uk england english london france french paris germany german berlin italy italian spain
-    spanish mexico mexican russia russian moscow india indian pakistan australia australian
-    brazil brazilian texas california florida cuba cuban iran iranian syria syrian vietnam
-    vietnamese thailand thai mongolia mongolian taiwan hongkong singapore philippines
-    europe european africa african asia asian ukraine ukrainian eritrea venezuela
+    usa britain russia turkey burma holland vatican macedonia
+    japanese tokyo osaka canadian america american americans british uk england english
+    london french paris german germans berlin italian spanish mexican mexicans russian
+    russians moscow indian pakistani australian brazilian texas california florida cuban
+    cubans iranian syrian vietnamese thai mongolian hongkong european europe africa african
+    asia asian ukrainian eritrean eritreans soviet soviets ussr czechoslovakia yugoslavia
     tourist tourists visitor visitors foreigner foreigners expat expats immigrant immigrants
     retiree retirees diplomat diplomats journalist journalists athlete athletes
     """.split()
 )
 
+# The FAQ's own places: questions name them all the time, and its entries answer them.
+_OURS = frozenset({"KP", "KR", "CN"})
+
+
+@cache
+def countries() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Return every country's name as words, grouped by the name's first word.
+
+    The short name where ISO gives one ("Bolivia", not "Bolivia, Plurinational State of"),
+    else the part before a comma; North Korea, South Korea and China are left out.
+    """
+    names: dict[str, set[tuple[str, ...]]] = {}
+    for country in pycountry.countries:
+        if country.alpha_2 in _OURS:
+            continue
+        name = getattr(country, "common_name", None) or country.name.split(",")[0]
+        said = tuple(words(name))
+        if said:
+            names.setdefault(said[0], set()).add(said)
+    return {first: tuple(sorted(group)) for first, group in names.items()}
+
 
 def uncovered_keys(question: str, kb: KnowledgeBase, entry: Entry) -> list[str]:
-    """Return the key words of a question that the entry never mentions."""
-    keys = [w for w in words(question) if w in KEY_WORDS]
+    """Return the key words of a question (places, people) that the entry never mentions."""
+    said = words(question)
+    keys = [w for w in said if w in KEY_WORDS]
+    named = countries()
+    for i, word in enumerate(said):
+        for name in named.get(word, ()):
+            if tuple(said[i : i + len(name)]) == name:
+                keys.append(" ".join(name))
     if not keys:
         return []
     covered = _vocabulary(kb, entry.id)
-    return [w for w in keys if w not in covered]
+    return [k for k in keys if not all(w in covered for w in k.split())]
 
 
 @lru_cache(maxsize=1024)

@@ -143,7 +143,6 @@ class TermIndex:
         top = np.argpartition(negated, k - 1)[:k]
         return top, -negated[top]
 
-
     def centroid_dot(
         self, entries: np.ndarray, asked: np.ndarray, term_ids: np.ndarray
     ) -> np.ndarray:

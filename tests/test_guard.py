@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.guard import countries
 from bot.reply import Outcome
 from bot.service import FaqService
 
@@ -13,6 +14,11 @@ from bot.service import FaqService
         ("can american tourists leave north korea whenever they want", False),
         ("is it illegal to leave north korea", True),
         ("can north koreans travel to china legally", True),  # China is in the entry
+        # Countries come from ISO's list, not only the few listed by hand.
+        ("is it illegal to leave turkmenistan", False),
+        ("is leaving nigeria illegal", False),
+        ("what happens to families of defectors in the united states", False),
+        ("are there landmines on the border with south korea", True),
     ],
 )
 def test_a_question_about_another_place_or_person_is_not_answered(
@@ -32,3 +38,9 @@ def test_a_keyword_of_our_subject_gets_suggestions_not_a_refusal(
 @pytest.mark.parametrize("keyword", ["pizza", "weather", "kpop"])
 def test_a_keyword_the_faq_never_uses_is_still_refused(service: FaqService, keyword: str) -> None:
     assert service.ask(keyword).outcome is Outcome.NONE
+
+
+def test_country_names_are_iso_short_names_without_our_own_places() -> None:
+    names = {" ".join(name) for group in countries().values() for name in group}
+    assert {"qatar", "turkmenistan", "united states", "bolivia", "iran"} <= names
+    assert not names & {"north korea", "south korea", "china", "korea"}
