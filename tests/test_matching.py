@@ -87,10 +87,17 @@ ANSWERED = [
     # Swapped letters in short words: the ratio alone counts two edits and left them.
     ("why cant nroth koreans laeve", "why-cant-leave"),
     ("what happens if a gaurd catches you", "punishment-if-caught"),
+    # Fact-check forms (issue 10, point 3).
+    ("true or false: north koreans need permission to leave the country", "leaving-illegal"),
+    ("true or false, leaving north korea is a crime", "leaving-illegal"),
+    ("is it true that families of defectors get punished", "family-punishment"),
+    ("myth or fact: china sends defectors back", "china-repatriation"),
+    ("how heavily guarded is the dmz", "border-security"),
 ]
 
 REFUSED = [
     "can i leave japan as a citizen",
+    "true or false: kimchi is the national dish",
     "how do I leave a telegram group",
     "why do people leave their jobs",
     "what's the weather in seoul tomorrow",
