@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -50,7 +49,6 @@ class Analyzer:
             if len(w) >= 4 and w.isalpha():
                 self._spellable.setdefault(w[0], []).append(w)
         self._longest = min(_MAX_PHRASE, max((len(k) for k in self._phrases), default=1))
-        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
         self.filler_terms = FILLER_STEMS
 
     def terms(self, text: str, *, repair: bool = False) -> list[str]:
@@ -103,14 +101,16 @@ class Analyzer:
         """Tell whether a word may begin a synonym phrase of several words."""
         return stem(word) in self._long_starts
 
-    def _correct_uncached(self, word: str) -> str:
+    def _correct(self, word: str) -> str:
         if word in self._known or word in STOPWORDS or len(word) < 4 or not word.isalpha():
             return word
         if stem(word) in self._known_stems:  # "snitches" is a form of "snitch", not a typo
             return word
         # Two neighbouring letters swapped ("nroth") is the commonest slip, and the ratio
-        # below counts it as two edits: too many for a short word.
-        for i in range(len(word) - 1):
+        # below counts it as two edits: too many for a five-letter word (longer words pass
+        # it). Four-letter swaps are real words too often ("form", "dose"), and typos rarely
+        # hit the first letter.
+        for i in range(1, len(word) - 1) if len(word) == 5 else ():
             swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
             if swapped in self._known:
                 return swapped

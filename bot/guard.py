@@ -13,6 +13,8 @@ and kinds of people are listed here.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import cache, lru_cache
 
 import pycountry
@@ -20,14 +22,14 @@ import pycountry
 from bot.models import Entry, KnowledgeBase
 from bot.text import words
 
-__all__ = ["KEY_WORDS", "countries", "uncovered_keys"]
+__all__ = ["KEY_WORDS", "countries", "names_north_korea", "uncovered_keys"]
 
 # Nationalities, cities, past states, roles and countries' everyday names that ISO does not
-# use ("russia", "turkey"), which people ask about by mistake (no North Korea words: the FAQ
+# use ("russia", "brunei"), which people ask about by mistake (no North Korea words: the FAQ
 # covers those).
 KEY_WORDS = frozenset(
     """
-    usa britain russia turkey burma holland vatican macedonia
+    usa britain russia burma holland vatican macedonia brunei
     japanese tokyo osaka canadian america american americans british uk england english
     london french paris german germans berlin italian spanish mexican mexicans russian
     russians moscow indian pakistani australian brazilian texas california florida cuban
@@ -40,24 +42,40 @@ KEY_WORDS = frozenset(
 
 # The FAQ's own places: questions name them all the time, and its entries answer them.
 _OURS = frozenset({"KP", "KR", "CN"})
+# Country names that are everyday words, first names or US states far more often than the
+# country in questions people ask here ("i'm a student in georgia", "jordan here").
+_EVERYDAY = frozenset({"chad", "georgia", "guinea", "jersey", "jordan"})
+# The question names its own subject: other places in the message are context.
+_NORTH_KOREA = re.compile(r"\b(?:north kore\w*|nk|dprk|pyongyang)\b")
 
 
 @cache
 def countries() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Return every country's name as words, grouped by the name's first word.
+    """Return every country's names as words, grouped by the name's first word.
 
     The short name where ISO gives one ("Bolivia", not "Bolivia, Plurinational State of"),
-    else the part before a comma; North Korea, South Korea and China are left out.
+    else the part before a comma, without a part in brackets ("Falkland Islands"); each part
+    of a name joined by "and" ("Bosnia", "Herzegovina"); accented names also as typed
+    without accents ("curacao"). North Korea, South Korea and China are left out, and so
+    are names that are everyday words.
     """
     names: dict[str, set[tuple[str, ...]]] = {}
     for country in pycountry.countries:
         if country.alpha_2 in _OURS:
             continue
         name = getattr(country, "common_name", None) or country.name.split(",")[0]
-        said = tuple(words(name))
-        if said:
-            names.setdefault(said[0], set()).add(said)
+        name = re.sub(r"\(.*?\)", " ", name)
+        for part in {name, *re.split(r"\band\b", name)}:
+            for form in {part, _unaccented(part)}:
+                said = tuple(w for w in words(form) if w != "the")
+                if said and " ".join(said) not in _EVERYDAY:
+                    names.setdefault(said[0], set()).add(said)
     return {first: tuple(sorted(group)) for first, group in names.items()}
+
+
+def names_north_korea(text: str) -> bool:
+    """Tell whether a text names North Korea ("north koreans", "nk", "dprk", "pyongyang")."""
+    return _NORTH_KOREA.search(" ".join(words(text))) is not None
 
 
 def uncovered_keys(question: str, kb: KnowledgeBase, entry: Entry) -> list[str]:
@@ -72,15 +90,20 @@ def uncovered_keys(question: str, kb: KnowledgeBase, entry: Entry) -> list[str]:
     if not keys:
         return []
     covered = _vocabulary(kb, entry.id)
-    return [k for k in keys if not all(w in covered for w in k.split())]
+    return [k for k in keys if f" {k} " not in covered]
+
+
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=1024)
-def _vocabulary_of(texts: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(w for t in texts for w in words(t))
+def _vocabulary_of(texts: tuple[str, ...]) -> str:
+    # One string of the words, space-bounded, so a name of several words must appear whole.
+    return " " + " ".join(" ".join(words(t)) for t in texts) + " "
 
 
-def _vocabulary(kb: KnowledgeBase, entry_id: str) -> frozenset[str]:
+def _vocabulary(kb: KnowledgeBase, entry_id: str) -> str:
     entry = kb.entry(entry_id)
     assert entry is not None
     topic = kb.topic(entry.topic)

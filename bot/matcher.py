@@ -75,6 +75,8 @@ class HybridMatcher:
         Returns:
             Candidates, best first, one per entry.
         """
+        if limit < 1:
+            return []
         index = self._index
         terms = set(self.analyzer.terms(question, repair=True))
         id_of = {t: index.term_ids[t] for t in terms if t in index.term_ids}
@@ -113,7 +115,7 @@ class HybridMatcher:
         evidence = np.column_stack((lexical, fuzzy, relative))[order]
         best_lexical, best_fuzzy, best_bm25 = np.maximum.reduceat(evidence, starts).T
         # The mean relative BM25 of each entry's three best phrasings (a missing one is 0).
-        place = np.arange(len(order)) - np.repeat(starts, np.diff(starts, append=len(order)))
+        place = np.arange(len(order)) - starts[which[order]]
         support = np.add.reduceat(np.where(place < 3, evidence[:, 2], 0.0), starts) / 3
         # Each question term that any candidate phrasing of the entry has, counted once.
         known = np.array(sorted(id_of.values()))

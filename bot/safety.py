@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 
@@ -198,9 +197,6 @@ def _normalize(text: str) -> str:
     return " ".join([_repair(ALIASES.get(word, word)) for word in words(text)])
 
 
-# Cached: most words of a message were in earlier messages, and a vocabulary search per
-# unknown word cost more than the rest of the normalisation.
-@lru_cache(maxsize=16384)
 def _repair(word: str) -> str:
     """Return a typo of a vocabulary word repaired, and any other word as it is."""
     if len(word) < 5 or not word.isalpha() or word in VOCABULARY or word in _NOT_TYPOS:

@@ -77,6 +77,10 @@ class SafetyModel:
         return self.probability(text, normalized) >= THRESHOLD
 
 
+# Below this many n-grams a Python loop is quicker than numpy's fixed cost per call.
+_FEW = 128
+
+
 class _LinearScorer:
     """The fitted pipeline's arithmetic for one message, without scikit-learn's overhead.
 
@@ -87,7 +91,7 @@ class _LinearScorer:
     tests/test_safety_model.py checks it against `predict_proba`.
     """
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, vocabulary: frozenset[str]) -> None:
         union, model = pipeline.steps[0][1], pipeline.steps[-1][1]
         coef = model.coef_[0]
         self._intercept = float(model.intercept_[0])
@@ -95,7 +99,7 @@ class _LinearScorer:
         offset = 0
         for _, vectorizer in union.transformer_list:
             size = len(vectorizer.vocabulary_)
-            self._blocks.append(_Block(vectorizer, coef[offset : offset + size]))
+            self._blocks.append(_Block(vectorizer, coef[offset : offset + size], vocabulary))
             offset += size
 
     def probability(self, features: str) -> float:
@@ -106,7 +110,9 @@ class _LinearScorer:
 class _Block:
     """One vectorizer's share of the score: its n-grams' columns, IDF and weights."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, coef: np.ndarray) -> None:
+    def __init__(
+        self, vectorizer: TfidfVectorizer, coef: np.ndarray, vocabulary: frozenset[str]
+    ) -> None:
         self._analyze: Callable[[str], list[str]] = vectorizer.build_analyzer()
         self._column: dict[str, int] = vectorizer.vocabulary_
         idf = np.asarray(vectorizer.idf_, dtype=np.float64)
@@ -115,9 +121,12 @@ class _Block:
         self._idf_weight_list: list[float] = self._idf_weight.tolist()
         self._idf_squared_list: list[float] = self._idf_squared.tolist()
         # char_wb n-grams never cross a space, so a message's n-grams are its words' n-grams
-        # one after another; words recur from message to message, so each is analysed once.
+        # one after another. The words of the training examples are analysed once here;
+        # other words each time, so no word only a user typed outlives the reply.
         self._per_word = vectorizer.analyzer == "char_wb"
-        self._columns_of_word = lru_cache(maxsize=16384)(self._columns)
+        self._known: dict[str, tuple[int, ...]] = (
+            {word: self._columns(word) for word in vocabulary} if self._per_word else {}
+        )
 
     def _columns(self, text: str) -> tuple[int, ...]:
         column = self._column
@@ -125,7 +134,10 @@ class _Block:
 
     def score(self, features: str) -> float:
         if self._per_word:
-            columns = list(chain.from_iterable(map(self._columns_of_word, features.split())))
+            known, analyze = self._known, self._columns
+            columns = list(
+                chain.from_iterable(known.get(w) or analyze(w) for w in features.split())
+            )
         else:
             columns = list(self._columns(features))
         if not columns:
@@ -141,10 +153,6 @@ class _Block:
         values = 1.0 + np.log(counts)
         norm = float(np.dot(values * values, self._idf_squared[found]))
         return float(np.dot(values, self._idf_weight[found])) / math.sqrt(norm)
-
-
-# Below this many n-grams a Python loop is quicker than numpy's fixed cost per call.
-_FEW = 128
 
 
 def _features(text: str, normalized: str) -> str:
@@ -180,4 +188,4 @@ def _train(
     # instead of 0.7 s on two cores).
     with threadpool_limits(limits=1):
         pipeline.fit(texts, [1] * len(at_risk) + [0] * len(safe))
-    return pipeline, _LinearScorer(pipeline)
+    return pipeline, _LinearScorer(pipeline, frozenset(w for t in texts for w in t.split()))

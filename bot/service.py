@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from bot import messages, metrics
-from bot.guard import uncovered_keys
+from bot.guard import names_north_korea, uncovered_keys
 from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from bot.matcher import Candidate, HybridMatcher, Matcher
 from bot.models import SAFETY_ID, Entry, KnowledgeBase, Source, Topic
@@ -30,6 +30,7 @@ from bot.text import (
     clean_input,
     content_words,
     mostly_non_latin,
+    one_message,
     question_sentences,
     stem,
     words,
@@ -378,7 +379,8 @@ class FaqService:
         Returns:
             The safety reply, an answer, suggestions, or a refusal listing the topics.
         """
-        return self._ask(text)
+        with one_message():
+            return self._ask(text)
 
     def _ask(self, text: str) -> Reply:
         snapshot = self._snapshot
@@ -423,7 +425,13 @@ class FaqService:
             main = answered[0]
         if main is None or main.entry is None:
             return reply
-        if main is not reply and uncovered_keys(query, snapshot.kb, main.entry):
+        if (
+            main is not reply
+            # A question sentence that names North Korea says what it asks about itself:
+            # "I'm a student in Texas. Why can't North Koreans leave?"
+            and not names_north_korea(main.query)
+            and uncovered_keys(query, snapshot.kb, main.entry)
+        ):
             return reply  # "I'm asking about Cuba. Why can't they leave?": not our entry
         offered: dict[str, Suggestion] = {}
         for r in answered:

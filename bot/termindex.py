@@ -69,7 +69,8 @@ class TermIndex:
     centroids: sparse.csr_matrix
     texts: list[str]
     # On a FAQ of a few hundred phrasings, numpy's fixed cost per call outweighs the work:
-    # dense copies answer with fewer calls (the same arithmetic, in the same order).
+    # dense copies answer with fewer calls (the same products; a sum of eight or more may
+    # differ in its last bit, far below the scores' four decimals).
     dense_postings: np.ndarray | None = None
     dense_centroids: np.ndarray | None = None
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import chain
 
 import Stemmer
@@ -17,6 +19,7 @@ __all__ = [
     "clean_input",
     "content_words",
     "mostly_non_latin",
+    "one_message",
     "phrasing_key",
     "question_sentences",
     "reflow",
@@ -174,24 +177,48 @@ def question_sentences(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """Split text into lower-case words with contractions expanded.
 
+    Within `one_message`, each distinct text is split once.
+
     Args:
         text: Any text.
 
     Returns:
         The words in order, stopwords included.
     """
-    return list(_words(text))
+    memo = _SPLITS.get()
+    if memo is None:
+        return _split(text)
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = tuple(_split(text))
+    return list(found)
 
 
-# A few entries: answering one message splits it several times (the safety check, the
-# matcher, the guard), and no more than the last few messages are kept in memory.
-@lru_cache(maxsize=8)
-def _words(text: str) -> tuple[str, ...]:
+@contextmanager
+def one_message() -> Iterator[None]:
+    """Split each distinct text and stem each distinct word once within the block.
+
+    Answering one message splits and stems the same text several times (the safety check,
+    the matcher, the guard, the long-message check). The work is remembered only until
+    the block ends: no text or word of a message outlives its reply in a cache.
+    """
+    splits, stems = _SPLITS.set({}), _STEMS.set({})
+    try:
+        yield
+    finally:
+        _SPLITS.reset(splits)
+        _STEMS.reset(stems)
+
+
+_SPLITS: ContextVar[dict[str, tuple[str, ...]] | None] = ContextVar("splits", default=None)
+_STEMS: ContextVar[dict[str, str] | None] = ContextVar("stems", default=None)
+
+
+def _split(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).casefold()
-    return tuple(chain.from_iterable(map(_expand, _WORD.findall(text))))
+    return list(chain.from_iterable(map(_expand, _WORD.findall(text))))
 
 
-@lru_cache(maxsize=131072)
 def _expand(word: str) -> tuple[str, ...]:
     word = word.replace("’", "'")
     expanded = _CONTRACTIONS.get(word)
@@ -205,10 +232,15 @@ def _expand(word: str) -> tuple[str, ...]:
     return (word[:-2] if word.endswith("'s") else word.replace("'", ""),)
 
 
-@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Return the Snowball (Porter 2) stem of a lower-case word."""
-    return str(_stemmer.stemWord(word))
+    """Return the Snowball (Porter 2) stem of a lower-case word (once per word in `one_message`)."""
+    memo = _STEMS.get()
+    if memo is None:
+        return str(_stemmer.stemWord(word))
+    found = memo.get(word)
+    if found is None:
+        found = memo[word] = str(_stemmer.stemWord(word))
+    return found
 
 
 # Stopwords by stem: the matcher gives them no weight in any form.

@@ -19,6 +19,12 @@ from bot.service import FaqService
         ("is leaving nigeria illegal", False),
         ("what happens to families of defectors in the united states", False),
         ("are there landmines on the border with south korea", True),
+        ("is it illegal to leave bosnia", False),  # "Bosnia and Herzegovina" by one part
+        # Where the asker is (a state, a first name) is not what they ask about.
+        ("i'm a student in georgia. why can't north koreans leave?", True),
+        ("jordan here. why cant north koreans leave", True),
+        ("i'm a student in texas. why can't north koreans leave?", True),
+        ("I'm asking about Cuba. Why can't they leave?", False),
     ],
 )
 def test_a_question_about_another_place_or_person_is_not_answered(
@@ -43,4 +49,5 @@ def test_a_keyword_the_faq_never_uses_is_still_refused(service: FaqService, keyw
 def test_country_names_are_iso_short_names_without_our_own_places() -> None:
     names = {" ".join(name) for group in countries().values() for name in group}
     assert {"qatar", "turkmenistan", "united states", "bolivia", "iran"} <= names
-    assert not names & {"north korea", "south korea", "china", "korea"}
+    assert {"bosnia", "falkland islands", "curacao", "curaçao", "holy see"} <= names
+    assert not names & {"north korea", "south korea", "china", "korea", "georgia", "jordan"}

@@ -84,9 +84,8 @@ ANSWERED = [
     ("can north koreans travel abroad", "legal-travel"),
     ("famly punishmnt after defecting", "family-punishment"),
     ("whats the punishmant for escaping", "punishment-if-caught"),
-    # Swapped letters in short words: the ratio alone counts two edits and left them.
+    # Swapped letters in a five-letter word: the ratio alone counts two edits.
     ("why cant nroth koreans laeve", "why-cant-leave"),
-    ("what happens if a gaurd catches you", "punishment-if-caught"),
     # Fact-check forms (issue 10, point 3).
     ("true or false: north koreans need permission to leave the country", "leaving-illegal"),
     ("true or false, leaving north korea is a crime", "leaving-illegal"),
@@ -165,3 +164,17 @@ def test_candidates_group_by_entry_as_numpy_unique_finds(values: list[int]) -> N
         members = order[a:b]
         assert (array[members] == expected[group]).all()
         assert relative[members].tolist() == sorted(relative[members], reverse=True)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["are defectors ever sued", "what dose of radiation near the border", "what form do i fill"],
+)
+def test_a_real_word_is_not_repaired_into_another(service: FaqService, question: str) -> None:
+    # "sued" is "used" swapped, "dose" is "does", "form" is "from": four-letter swaps are
+    # real words too often to repair.
+    assert service.ask(question).outcome is not Outcome.ANSWER
+
+
+def test_no_candidates_are_asked_for(service: FaqService) -> None:
+    assert service.rank("why can't north koreans leave", limit=0) == []

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
+from bot.safety import _normalize
+from bot.safety_rules import ANY_RULE, NK_CONTEXT, RULES, VISITOR
 from bot.service import FaqService
 
 # "browser" is two slips from both "brother" and "broker": a tie the repair must settle the
@@ -31,3 +35,25 @@ def test_beijing_is_not_a_typo_of_bribing(service: FaqService) -> None:
         "in Beijing. My friends say I'm crazy. Can foreign tourists actually visit North Korea?"
     )
     assert not service.ask(text).is_safety
+
+
+def test_the_combined_scan_finds_every_message_a_rule_catches(service: FaqService) -> None:
+    # The safety check skips its rules when ANY_RULE finds nothing: that must never skip a
+    # rule that applies. Checked on every probe and every example in the FAQ's safety block.
+    texts = [
+        t for f in _PROBES for kind in yaml.safe_load(f.read_text("utf-8")).values() for t in kind
+    ]
+    safety = service.kb.safety
+    assert safety is not None
+    texts += [*safety.triggers, *safety.not_triggers]
+    caught = 0
+    for text in texts:
+        plain = _normalize(text)
+        nk, visitor = NK_CONTEXT.search(plain) is not None, VISITOR.search(plain) is not None
+        if any(rule.applies(plain, nk=nk, visitor=visitor) for rule in RULES):
+            caught += 1
+            assert ANY_RULE.search(plain), text
+    assert caught >= 100
+
+
+_PROBES = sorted((Path(__file__).parent / "independent").glob("safety_probes*.yaml"))

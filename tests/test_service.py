@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import pkgutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+import bot
 from bench.datasets import write_faq
 from bench.synthetic import synthetic_kb
-from bot import messages
+from bot import messages, text
 from bot.errors import KnowledgeError
 from bot.reply import Outcome
 from bot.service import FaqService, Thresholds
@@ -325,3 +328,18 @@ def test_long_thresholds_are_the_plain_ones_scaled() -> None:
 def test_nonsense_long_thresholds_are_rejected(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="long_"):
         Thresholds(**bad)  # type: ignore[arg-type]
+
+
+def test_no_cache_keeps_what_people_type(service: FaqService) -> None:
+    # Message texts and words are remembered only while one message is answered
+    # (bot.text.one_message); the caches that outlive it hold the FAQ's own text only.
+    service.ask("my neighbour zqxwv in hyesan asked why can't north koreans leave")
+    assert text._SPLITS.get() is None and text._STEMS.get() is None
+    modules = [importlib.import_module(m.name) for m in pkgutil.walk_packages(bot.__path__, "bot.")]
+    cached = {
+        f"{module.__name__}.{name}"
+        for module in modules
+        for name, value in vars(module).items()
+        if hasattr(value, "cache_info") and getattr(value, "__module__", None) == module.__name__
+    }
+    assert cached == {"bot.guard.countries", "bot.guard._vocabulary_of", "bot.safety_model._train"}
