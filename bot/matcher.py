@@ -78,7 +78,8 @@ class HybridMatcher:
         if limit < 1:
             return []
         index = self._index
-        terms = set(self.analyzer.terms(question, repair=True))
+        # Sorted: a set's order follows the hash seed, and float32 sums follow the order.
+        terms = sorted(set(self.analyzer.terms(question, repair=True)))
         id_of = {t: index.term_ids[t] for t in terms if t in index.term_ids}
         if not id_of:
             return []
