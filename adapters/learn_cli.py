@@ -39,11 +39,13 @@ def add_learn_parser(
         "add", parents=[common], help="add a phrasing as an alternate of an entry"
     )
     add.add_argument("entry", metavar="ENTRY_ID")
-    add.add_argument("phrasing", nargs="+", metavar="PHRASING")
+    # One phrasing per call: its words may come quoted or not, and are joined with spaces.
+    words_help = "one phrasing (its words are joined, so add a second phrasing in another call)"
+    add.add_argument("phrasing", nargs="+", metavar="PHRASING", help=words_help)
     scope = verbs.add_parser(
         "out-of-scope", parents=[common], help="refuse a phrasing and its close paraphrases"
     )
-    scope.add_argument("phrasing", nargs="+", metavar="PHRASING")
+    scope.add_argument("phrasing", nargs="+", metavar="PHRASING", help=words_help)
     scope.add_argument("--note", help="start a new out-of-scope group with this one-line note")
     for writer in (add, scope):
         writer.add_argument(

@@ -508,6 +508,10 @@ class FaqService:
         Entries scoring under the suggest threshold are left out, so unrelated text lists
         nothing rather than the whole FAQ.
         """
+        with one_message():
+            return self._search(text, limit)
+
+    def _search(self, text: str, limit: int) -> tuple[Reply, ...]:
         snapshot = self._snapshot
         query = clean_input(text, self.max_chars)
         safety = _safety_reply(snapshot, query)
