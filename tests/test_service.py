@@ -155,7 +155,7 @@ async def test_reload_runs_off_the_event_loop(write_yaml: Callable[[str], Path])
     """While a big FAQ is loaded and indexed, the loop keeps ticking and old answers work."""
     path = write_yaml(MINIMAL)
     service = FaqService.from_path(path)
-    big, _ = synthetic_kb(1000)
+    big, _ = synthetic_kb(2000)
     write_faq(path.parent, "faq", [(e.id, list(e.phrasings), e.answer) for e in big.entries])
     gaps: list[float] = []
 
@@ -169,13 +169,17 @@ async def test_reload_runs_off_the_event_loop(write_yaml: Callable[[str], Path])
             assert service.ask("what is the first thing").outcome.value in ("answer", "none")
 
     beat = asyncio.create_task(heartbeat())
+    began = time.perf_counter()
     try:
         await service.reload_async()
     finally:
         beat.cancel()
-    assert len(service.kb.entries) == 1000
+    took = time.perf_counter() - began
+    assert len(service.kb.entries) == 2000
     assert len(gaps) > 5  # the loop kept running while the index was built
-    assert max(gaps) < 0.5
+    # A loop blocked by the reload waits about as long as the reload takes; on a busy shared
+    # machine a single pause of the whole process can reach half a second on its own.
+    assert max(gaps) < max(0.5, took / 2)
 
 
 @pytest.mark.parametrize(
