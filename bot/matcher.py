@@ -83,7 +83,8 @@ class HybridMatcher:
         id_of = {t: index.term_ids[t] for t in terms if t in index.term_ids}
         if not id_of:
             return []
-        top, scores = index.best(list(id_of.values()), self._candidates)
+        ids = list(id_of.values())
+        top, scores = index.best(ids, self._candidates)
         ceiling = float(scores.max(initial=0.0))
         if ceiling <= 0:
             return []
@@ -92,7 +93,7 @@ class HybridMatcher:
         total = sum(qw.values()) or 1.0
         # The question's weights by term id: one gather per lookup below.
         asked = np.zeros(len(index.names))
-        asked[list(id_of.values())] = [qw[t] for t in id_of]
+        asked[ids] = [qw[t] for t in id_of]
         kept = scores > 0
         top, relative = top[kept], scores[kept].astype(np.float64) / ceiling
         # Every candidate phrasing's terms in one flat array (`owner`: which candidate).
@@ -119,7 +120,7 @@ class HybridMatcher:
         place = np.arange(len(order)) - starts[which[order]]
         support = np.add.reduceat(np.where(place < 3, evidence[:, 2], 0.0), starts) / 3
         # Each question term that any candidate phrasing of the entry has, counted once.
-        known = np.array(sorted(id_of.values()))
+        known = np.array(sorted(ids))
         shared = term_weight > 0
         hit = np.zeros((n, len(known)))
         hit[which[owner[shared]], np.searchsorted(known, terms_of[shared])] = 1.0

@@ -131,7 +131,7 @@ class TermIndex:
         # Scores are summed negated, so the partition needs no negated copy of the array.
         negated = np.zeros(self.postings.shape[0], dtype=np.float32)
         if self.dense_postings is not None:
-            for t in term_ids:  # in the question's order, as bm25s adds them
+            for t in term_ids:  # in the order given, as bm25s adds them
                 negated -= self.dense_postings[t]
         else:
             indptr, rows, data = self.postings.indptr, self.postings.indices, self.postings.data

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import chain
+from typing import TypeVar
 
 import Stemmer
 
@@ -185,13 +186,8 @@ def words(text: str) -> list[str]:
     Returns:
         The words in order, stopwords included.
     """
-    memo = _SPLITS.get()
-    if memo is None:
-        return _split(text)
-    found = memo.get(text)
-    if found is None:
-        found = memo[text] = tuple(_split(text))
-    return list(found)
+    split: tuple[str, ...] = _once(_SPLITS, text, _split)
+    return list(split)
 
 
 @contextmanager
@@ -214,9 +210,23 @@ _SPLITS: ContextVar[dict[str, tuple[str, ...]] | None] = ContextVar("splits", de
 _STEMS: ContextVar[dict[str, str] | None] = ContextVar("stems", default=None)
 
 
-def _split(text: str) -> list[str]:
+_T = TypeVar("_T")
+
+
+def _once(memo: ContextVar[dict[str, _T] | None], key: str, work: Callable[[str], _T]) -> _T:
+    """Return work(key), done once per key while `one_message` is open, else every time."""
+    done = memo.get()
+    if done is None:
+        return work(key)
+    found = done.get(key)
+    if found is None:
+        found = done[key] = work(key)
+    return found
+
+
+def _split(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKC", text).casefold()
-    return list(chain.from_iterable(map(_expand, _WORD.findall(text))))
+    return tuple(chain.from_iterable(map(_expand, _WORD.findall(text))))
 
 
 def _expand(word: str) -> tuple[str, ...]:
@@ -234,13 +244,11 @@ def _expand(word: str) -> tuple[str, ...]:
 
 def stem(word: str) -> str:
     """Return the Snowball (Porter 2) stem of a lower-case word (once per word in `one_message`)."""
-    memo = _STEMS.get()
-    if memo is None:
-        return str(_stemmer.stemWord(word))
-    found = memo.get(word)
-    if found is None:
-        found = memo[word] = str(_stemmer.stemWord(word))
-    return found
+    return _once(_STEMS, word, _stem)
+
+
+def _stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
 
 
 # Stopwords by stem: the matcher gives them no weight in any form.
