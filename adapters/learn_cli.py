@@ -21,7 +21,7 @@ from bot.storage import make_store
 from bot.storage.schema import IgnoreRow
 from bot.storage.store import Store
 
-__all__ = ["add_learn_parser", "run_learn"]
+__all__ = ["add_learn_parser", "phrasings", "run_learn"]
 
 
 def add_learn_parser(
@@ -39,14 +39,20 @@ def add_learn_parser(
         "add", parents=[common], help="add a phrasing as an alternate of an entry"
     )
     add.add_argument("entry", metavar="ENTRY_ID")
-    # One phrasing per call: its words may come quoted or not, and are joined with spaces.
-    words_help = "one phrasing (its words are joined, so add a second phrasing in another call)"
+    words_help = (
+        "a phrasing; unquoted words make one phrasing, and several quoted phrasings "
+        'are taken one by one ("why do they stay" "how come they stay")'
+    )
     add.add_argument("phrasing", nargs="+", metavar="PHRASING", help=words_help)
     scope = verbs.add_parser(
         "out-of-scope", parents=[common], help="refuse a phrasing and its close paraphrases"
     )
     scope.add_argument("phrasing", nargs="+", metavar="PHRASING", help=words_help)
-    scope.add_argument("--note", help="start a new out-of-scope group with this one-line note")
+    scope.add_argument(
+        "--note",
+        help="start a new out-of-scope group with this one-line note (the first phrasing "
+        "starts it; the others join the nearest group)",
+    )
     for writer in (add, scope):
         writer.add_argument(
             "--yes", action="store_true", help="write the wording as given (for scripts)"
@@ -72,37 +78,58 @@ def run_learn(args: argparse.Namespace, settings: Settings) -> int:
         return _ignore(settings, args.candidate)
     if command == "history":
         return _history(settings, as_json=args.json)
-    phrasing = " ".join(args.phrasing)
     if command == "add":
-        change = Change.add(args.entry, phrasing)
+        changes = [Change.add(args.entry, p) for p in phrasings(args.phrasing)]
     else:
-        change = Change.out_of_scope(phrasing, args.note)
-    return _write(settings, change, confirmed=args.yes, force=args.force, by=args.by)
+        changes = [
+            Change.out_of_scope(p, args.note if i == 0 else None)
+            for i, p in enumerate(phrasings(args.phrasing))
+        ]
+    return _write(settings, changes, confirmed=args.yes, force=args.force, by=args.by)
+
+
+def phrasings(parts: list[str]) -> list[str]:
+    """Split the command line's PHRASING arguments into phrasings.
+
+    A shell gives `learn add ID why do they stay` as four words of one phrasing, and
+    `learn add ID "why do they stay" "how come they stay"` as two phrasings: several
+    arguments of which one holds a space can only be quoted phrasings.
+    """
+    if len(parts) > 1 and any(len(p.split()) > 1 for p in parts):
+        return parts
+    return [" ".join(parts)]
 
 
 def _write(
-    settings: Settings, change: Change, *, confirmed: bool, force: bool, by: str | None
+    settings: Settings, changes: list[Change], *, confirmed: bool, force: bool, by: str | None
 ) -> int:
     model = semantic_model(settings)
     if model is not None:
         model.load()  # checks and the gate then measure the bot as it answers
     learner = Learner(learn_config(settings, semantic=model))
-    change = learner.check(change)  # refuse early, before asking anything
-    if not confirmed:
-        if not sys.stdin.isatty():
-            print(
-                "faqbot: learn writes to the FAQ file: confirm the wording at a terminal, or "
-                "add --yes",
-                file=sys.stderr,
-            )
-            return 2
-        reworded = _confirm(change, learner)
-        if reworded is None:
-            print("Nothing written.")
-            return 1
-        change = reworded
-    applied = learner.apply(change, moderator=by or _login(), platform="cli", force=force)
-    print(applied.summary())
+    # Refuse early, before asking anything: one bad phrasing writes none of them.
+    changes = [learner.check(change) for change in changes]
+    if not confirmed and not sys.stdin.isatty():
+        print(
+            "faqbot: learn writes to the FAQ file: confirm the wording at a terminal, or add --yes",
+            file=sys.stderr,
+        )
+        return 2
+    written = 0
+    for change in changes:
+        if not confirmed:
+            reworded = _confirm(change, learner)
+            if reworded is None:
+                if len(changes) > 1:
+                    print(f"Not written: “{change.phrasing}”")
+                continue
+            change = reworded
+        applied = learner.apply(change, moderator=by or _login(), platform="cli", force=force)
+        print(applied.summary())
+        written += 1
+    if not written:
+        print("Nothing written.")
+        return 1
     return 0
 
 

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from adapters.cli import main
+from adapters.learn_cli import phrasings
 from bot.errors import LearnError
 from bot.learn import Change, LearnConfig, Learner
 from bot.learn.faqfiles import write_lock
@@ -185,6 +186,41 @@ def test_interactive_confirmation_can_reword_or_cancel(
     # Without a terminal and without --yes, nothing is asked and nothing is written.
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
     assert main(["learn", "add", "banks", "yet another phrasing"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["why", "do", "they", "stay"], ["why do they stay"]),
+        (["why do they stay"], ["why do they stay"]),
+        (["why do they stay", "how come they stay"], ["why do they stay", "how come they stay"]),
+        (["why", "stay"], ["why stay"]),
+    ],
+)
+def test_quoted_phrasings_are_taken_one_by_one(argv: list[str], expected: list[str]) -> None:
+    assert phrasings(argv) == expected
+
+
+def test_several_phrasings_in_one_call_are_each_an_alternate(
+    copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in env_for(copy, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    before = copy.read_text(encoding="utf-8")
+    # One of them gets the safety reply: it is refused, and neither is written.
+    bad = ["learn", "add", "banks", "are banks in nk safe", "my aunt in hyesan needs a bank"]
+    assert main([*bad, "--yes"]) != 0
+    assert "“my aunt in hyesan needs a bank” gets the safety reply" in capsys.readouterr().err
+    assert copy.read_text(encoding="utf-8") == before
+    good = ["learn", "add", "banks", "are banks in nk safe", "do north koreans keep savings"]
+    assert main([*good, "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "Added “are banks in nk safe” to banks" in out
+    assert "Added “do north koreans keep savings” to banks" in out
+    added = copy.read_text(encoding="utf-8").splitlines()
+    assert "      - are banks in nk safe" in added
+    assert "      - do north koreans keep savings" in added
+    assert "are banks in nk safe do north koreans" not in copy.read_text(encoding="utf-8")
 
 
 GATED_SET = """\
