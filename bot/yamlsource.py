@@ -90,7 +90,7 @@ def read_yaml(
     try:
         return _read(_NoAliasLoader(text), name, seen=None)
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_issue(name, exc)]
+        return None, [_syntax_issue(name, exc, text)]
     except yaml.YAMLError as exc:
         return None, [Issue(name, 0, f"invalid YAML: {exc}")]
 
@@ -125,8 +125,13 @@ _OPENERS = {
 }
 
 
-def _syntax_issue(name: str, exc: yaml.MarkedYAMLError) -> Issue:
-    """Name the line where the problem starts: an unclosed `[`, `{` or quote, if any."""
+def _syntax_issue(name: str, exc: yaml.MarkedYAMLError, text: str) -> Issue:
+    """Name the line where the problem starts, not where PyYAML gave up.
+
+    That is the line of an unclosed `[`, `{` or quote, or of a key missing its `:`
+    (PyYAML notices that on the next line: "topic money" then "question: ..." reads as
+    one key "topic money question").
+    """
     found = exc.problem_mark.line + 1 if exc.problem_mark else 0
     opener = _OPENERS.get(exc.context or "")
     if opener and exc.context_mark is not None:
@@ -136,7 +141,26 @@ def _syntax_issue(name: str, exc: yaml.MarkedYAMLError) -> Issue:
             f"invalid YAML: the {opener} opened on this line is never closed "
             f"(line {found}: {exc.problem})",
         )
+    if exc.context == "while scanning a simple key" and exc.context_mark is not None:
+        return Issue(name, exc.context_mark.line + 1, _NO_COLON + f" (line {found}: {exc.problem})")
+    if exc.problem == "mapping values are not allowed here" and found > 1:
+        before = _previous_line(text, found)
+        if before and ":" not in text.splitlines()[before - 1]:
+            return Issue(name, before, _NO_COLON + f" (line {found}: {exc.problem})")
     return Issue(name, found, f"invalid YAML: {exc.problem or exc.context}")
+
+
+_NO_COLON = "invalid YAML: this line has no `:` after its key"
+
+
+def _previous_line(text: str, line: int) -> int:
+    """Return the number of the last line before `line` that is not blank or a comment (0: none)."""
+    lines = text.splitlines()
+    for number in range(min(line - 1, len(lines)), 0, -1):
+        stripped = lines[number - 1].strip()
+        if stripped and not stripped.startswith("#"):
+            return number
+    return 0
 
 
 def _build(

@@ -159,6 +159,15 @@ BROKEN = [
         ["invalid YAML", "quote opened on this line is never closed"],
     ),
     ("wrong version", "version: 1", "version: 2", "version: 2", ["version"]),
+    # PyYAML notices a missing colon on the next line; the error names the line to fix.
+    (
+        "key without colon",
+        "    answer: The second answer.",
+        "    answer The second answer.",
+        "answer The",
+        ["invalid YAML", "no `:` after its key"],
+    ),
+    ("id without colon", "  - id: second", "  - id second", "id second", ["no `:` after its key"]),
 ]
 
 
