@@ -14,7 +14,9 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
 
     The documented keys come first and keep their meaning; `related`, `is_safety`
     (the answer is the safety reply), `note` (a one-line note, e.g. why a question was
-    refused) and each source's `section_label` are additions scripts may ignore.
+    refused), `message` (the sentence a person is shown first: the refusal, the "did you
+    mean", the help text or the English-only notice) and each source's `section_label` are
+    additions scripts may ignore.
 
     Args:
         reply: The core's reply.
@@ -41,6 +43,7 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
         "related": [{"id": s.entry_id, "question": s.question} for s in reply.related],
         "is_safety": reply.is_safety,
         "note": reply.note,
+        "message": reply.message,
     }
 
 

@@ -81,6 +81,23 @@ def test_suggest_and_none_fields(service: FaqService) -> None:
     assert none["outcome"] == "none" and none["suggestions"] == [] and none["entry"] is None
 
 
+@pytest.mark.parametrize(
+    ("question", "shown"),
+    [
+        ("북한 사람들은 왜 떠날 수 없나요?", "I can only answer questions in English"),
+        ("hello", "I answer questions about why North Koreans cannot simply leave"),
+        ("recipe for pancakes", "I don't know that one"),
+        ("border", "Did you mean one of these?"),
+    ],
+)
+def test_json_carries_what_a_person_is_shown_first(
+    service: FaqService, question: str, shown: str
+) -> None:
+    # A script sees the English-only notice and the help text that the chat shows, not
+    # only an unexplained "none".
+    assert shown in reply_to_json(service.ask(question))["message"]
+
+
 def test_cli_json_one_question() -> None:
     done = run_cli("ask", "--json", "do", "north", "koreans", "have", "bank", "accounts")
     assert done.returncode == 0, done.stderr
