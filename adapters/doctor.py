@@ -10,6 +10,7 @@ the application has, and whether the slash commands are synced. Nothing is chang
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -205,10 +206,22 @@ def check_database(settings: Settings) -> list[Finding]:
 async def check_telegram(settings: TelegramSettings, client: httpx.AsyncClient) -> list[Finding]:
     """Check the token (getMe) and the webhook state (getWebhookInfo)."""
     assert settings.bot_token is not None
-    base = settings.api_base_url + settings.bot_token.get_secret_value()
+    token = settings.bot_token.get_secret_value()
+    # Settings alone can be wrong: named even when the Bot API cannot be reached.
+    local = _webhook_config_findings(settings)
+    if not _TOKEN_SHAPE.fullmatch(token):
+        shape = Finding(
+            "fail",
+            "telegram",
+            "TELEGRAM_BOT_TOKEN is not shaped like a bot token (digits, a colon, then letters, "
+            "digits, _ or -)",
+            "copy the whole token @BotFather gave you, without quotes or spaces around it",
+        )
+        return [shape, *local]
+    base = settings.api_base_url + token
     me, problem = await _telegram_call(client, base, "getMe")
     if problem is not None:
-        return [problem]
+        return [problem, *local]
     findings = [Finding("ok", "telegram", f"token valid for @{me.get('username', '?')}")]
     if not me.get("supports_inline_queries"):
         findings.append(
@@ -219,6 +232,7 @@ async def check_telegram(settings: TelegramSettings, client: httpx.AsyncClient) 
                 "send /setinline to @BotFather (optional)",
             )
         )
+    findings += local
     info, problem = await _telegram_call(client, base, "getWebhookInfo")
     if problem is not None:
         return [*findings, problem]
@@ -226,8 +240,12 @@ async def check_telegram(settings: TelegramSettings, client: httpx.AsyncClient) 
     return findings
 
 
-def _webhook_findings(settings: TelegramSettings, info: dict[str, Any]) -> list[Finding]:
-    current = info.get("url") or ""
+# What @BotFather hands out: the bot's numeric id, a colon, then the secret part.
+_TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+
+
+def _webhook_config_findings(settings: TelegramSettings) -> list[Finding]:
+    """Return the webhook settings that are wrong whatever the Bot API says."""
     findings = []
     if settings.webhook_url:
         expected = settings.webhook_url.rstrip("/") + "/" + settings.webhook_path
@@ -249,6 +267,15 @@ def _webhook_findings(settings: TelegramSettings, info: dict[str, Any]) -> list[
                     "set TELEGRAM_WEBHOOK_SECRET to a random value (1-256 of A-Z a-z 0-9 _ -)",
                 )
             )
+    return findings
+
+
+def _webhook_findings(settings: TelegramSettings, info: dict[str, Any]) -> list[Finding]:
+    """Compare what the Bot API says about the webhook with what this deployment expects."""
+    current = info.get("url") or ""
+    findings = []
+    if settings.webhook_url:
+        expected = settings.webhook_url.rstrip("/") + "/" + settings.webhook_path
         if not current:
             findings.append(
                 Finding("ok", "telegram", "webhook not registered yet; faqbot run registers it")
