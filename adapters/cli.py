@@ -419,11 +419,14 @@ def _eval(
     if untuned.is_file():
         cases = load_untuned(untuned)
         _print_section(f"untuned set, never tuned on: {untuned}", cases, evaluate(service, cases))
-    else:
+    elif untuned == DEFAULT_UNTUNED:
+        # An installed package has no tests/ folder: its made-up path would only confuse.
         print(
-            f"== untuned set: {untuned} not present (it is in a source checkout's tests/, "
-            "not in the installed package): skipped ==\n"
+            "== untuned set: skipped (it ships with a source checkout, tests/untuned.yaml; "
+            "give one with --untuned FILE) ==\n"
         )
+    else:
+        print(f"== untuned set: {untuned} not found: skipped ==\n")
     if holdout:
         loo = held_out(service)
         print(

@@ -38,7 +38,12 @@ def add_learn_parser(
     add = verbs.add_parser(
         "add", parents=[common], help="add a phrasing as an alternate of an entry"
     )
-    add.add_argument("entry", metavar="ENTRY_ID")
+    add.add_argument(
+        "entry",
+        metavar="ENTRY_ID",
+        help="the id of the entry to add to, as in the FAQ file (faqbot ask --json QUESTION shows "
+        "which entry answers a question)",
+    )
     words_help = (
         "a phrasing; unquoted words make one phrasing, and several quoted phrasings "
         'are taken one by one ("why do they stay" "how come they stay")'
@@ -55,7 +60,9 @@ def add_learn_parser(
     )
     for writer in (add, scope):
         writer.add_argument(
-            "--yes", action="store_true", help="write the wording as given (for scripts)"
+            "--yes",
+            action="store_true",
+            help="write without asking you to confirm the wording (for scripts)",
         )
         writer.add_argument(
             "--force", action="store_true", help="write even if the eval figures drop too far"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters import cli
 from adapters.cli import DEFAULT_DEVSET, main
 from bot.errors import FaqBotError
 from bot.evaluate import evaluate, load_cases
@@ -110,7 +111,17 @@ def test_a_missing_untuned_set_is_one_clear_line(
     assert main(["eval", "--no-holdout", "--untuned", str(absent)]) == 0
     out = capsys.readouterr().out
     (line,) = [line for line in out.splitlines() if "untuned" in line]
-    assert line == (
-        f"== untuned set: {absent} not present (it is in a source checkout's tests/, "
-        "not in the installed package): skipped =="
+    assert line == f"== untuned set: {absent} not found: skipped =="
+
+
+def test_an_installed_package_without_the_untuned_set_says_where_it_ships(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Installed, the default path points into site-packages/tests/, which never exists.
+    monkeypatch.setattr(cli, "DEFAULT_UNTUNED", tmp_path / "tests" / "untuned.yaml")
+    assert (
+        main(["eval", "--no-holdout", "--untuned", str(tmp_path / "tests" / "untuned.yaml")]) == 0
     )
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "untuned" in line]
+    assert "skipped (it ships with a source checkout, tests/untuned.yaml" in line
+    assert str(tmp_path) not in line
