@@ -244,9 +244,13 @@ def test_a_change_that_drops_the_figures_is_refused_unless_forced(
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "refused: accuracy would fall from 100.0% to 66.7%, below 92%" in err
+    # The moderator is told which labelled question the change would break.
+    assert "Now wrong: “what about the first thing” (expects first)." in err
     assert "what about the first thing" not in faq.read_text(encoding="utf-8")
     assert main([*args, "--force"]) == 0
-    assert "written despite the eval gate" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "written despite the eval gate" in out
+    assert "Now wrong: “what about the first thing” (expects first)." in out
     assert main(["learn", "history"]) == 0
     assert "[forced past the eval gate]" in capsys.readouterr().out
 

@@ -88,15 +88,34 @@ class LearnConfig:
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    """Eval figures on the labelled set."""
+    """Eval figures on the labelled set.
+
+    Attributes:
+        accuracy: Share of in-scope questions answered right.
+        refusal: Share of out-of-scope questions refused.
+        misses: The questions it gets wrong, each with what it expects (an entry id or
+            "none"), so a change can say which questions it broke or mended.
+    """
 
     accuracy: float
     refusal: float
+    misses: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, report: EvalReport) -> Figures:
-        """Take the two figures of an eval report."""
-        return cls(report.accuracy, report.refusal_rate)
+        """Take the figures and the misses of an eval report."""
+        misses = tuple((m.case.question, m.case.expect) for m in report.misses)
+        return cls(report.accuracy, report.refusal_rate, misses)
+
+    def changes_to(self, after: Figures, most: int = 3) -> list[str]:
+        """Say which labelled questions a change broke and which it mended (a few of each)."""
+        lines = []
+        for label, gone, now in (("Now wrong", self, after), ("Now right", after, self)):
+            moved = [m for m in now.misses if m not in gone.misses]
+            lines += [f"{label}: “{q}” (expects {expect})." for q, expect in moved[:most]]
+            if len(moved) > most:
+                lines.append(f"{label}: {len(moved) - most} more (faqbot eval lists them).")
+        return lines
 
     def as_dict(self) -> dict[str, float]:
         """Plain data for the audit trail and JSON output."""
@@ -140,6 +159,7 @@ class Applied:
                 + (" (written despite the eval gate: --force)" if self.forced else "")
                 + "."
             )
+            lines += self.before.changes_to(self.after)
         if self.commit:
             lines.append(f"Committed as {self.commit[:10]}.")
         lines += list(self.notes)
@@ -408,9 +428,8 @@ class Learner:
         if not failed:
             return False
         if not force:
-            raise LearnError(
-                f"refused: {'; '.join(failed)} (faqbot eval shows the misses); nothing written"
-            )
+            broke = " ".join(before.changes_to(after))
+            raise LearnError(f"refused: {'; '.join(failed)}; nothing written. {broke}".rstrip())
         return True
 
     def _commit(self, file: Path, record: history.Record) -> str | None:
