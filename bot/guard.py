@@ -47,6 +47,16 @@ _OURS = frozenset({"KP", "KR", "CN"})
 _EVERYDAY = frozenset({"chad", "georgia", "guinea", "jersey", "jordan"})
 # The question names its own subject: other places in the message are context.
 _NORTH_KOREA = re.compile(r"\b(?:north kore\w*|nk|dprk|pyongyang)\b")
+# The people of the FAQ's own neighbours. Their countries are left out of the key words, as
+# questions about North Koreans name them all the time; but "do chinese citizens need
+# permission to leave china" asks about Chinese people, when nothing in it points to North
+# Koreans (who are also meant by defectors, refugees, escapees or the Kims).
+# Only as people: "the chinese border" is a place the FAQ speaks of.
+_PEOPLE = r"(?:citizens?|people|nationals?|men|women|workers?|students?|residents?|families)"
+_NEIGHBOURS = re.compile(rf"\b(?:chinese {_PEOPLE}|south koreans|south korean {_PEOPLE})\b")
+_NORTH_KOREANS = re.compile(
+    r"\b(?:north kore\w*|nk|dprk|pyongyang|defect\w*|refugees?|escapees?|kims?)\b"
+)
 
 
 @cache
@@ -79,8 +89,14 @@ def names_north_korea(text: str) -> bool:
 
 
 def uncovered_keys(question: str, kb: KnowledgeBase, entry: Entry) -> list[str]:
-    """Return the key words of a question (places, people) that the entry never mentions."""
+    """Return the key words of a question (places, people) that the entry never mentions.
+
+    Also the neighbours' people ("chinese", "south koreans") when they, and not North
+    Koreans, are whom the question asks about: every entry is about North Koreans.
+    """
     said = words(question)
+    text = " ".join(said)
+    neighbours = [] if _NORTH_KOREANS.search(text) else _NEIGHBOURS.findall(text)
     keys = [w for w in said if w in KEY_WORDS]
     named = countries()
     for i, word in enumerate(said):
@@ -88,9 +104,9 @@ def uncovered_keys(question: str, kb: KnowledgeBase, entry: Entry) -> list[str]:
             if tuple(said[i : i + len(name)]) == name:
                 keys.append(" ".join(name))
     if not keys:
-        return []
+        return neighbours
     covered = _vocabulary(kb, entry.id)
-    return [k for k in keys if f" {k} " not in covered]
+    return [*neighbours, *(k for k in keys if f" {k} " not in covered)]
 
 
 def _unaccented(text: str) -> str:

@@ -25,6 +25,12 @@ from bot.service import FaqService
         ("jordan here. why cant north koreans leave", True),
         ("i'm a student in texas. why can't north koreans leave?", True),
         ("I'm asking about Cuba. Why can't they leave?", False),
+        # The neighbours' people, when nothing points to North Koreans.
+        ("do chinese citizens need permission to leave china", False),
+        ("can south korean men travel abroad freely before military service", False),
+        ("what do chinese police do with north koreans they catch", True),
+        ("why is the chinese border easier to cross than the dmz", True),
+        ("why do south koreans help defectors", True),
     ],
 )
 def test_a_question_about_another_place_or_person_is_not_answered(
