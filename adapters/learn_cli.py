@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.storage import make_store
 from bot.storage.schema import IgnoreRow
 from bot.storage.store import Store
+from bot.text import phrasing_key
 
 __all__ = ["add_learn_parser", "phrasings", "run_learn"]
 
@@ -55,8 +56,8 @@ def add_learn_parser(
     scope.add_argument("phrasing", nargs="+", metavar="PHRASING", help=words_help)
     scope.add_argument(
         "--note",
-        help="start a new out-of-scope group with this one-line note (the first phrasing "
-        "starts it; the others join the nearest group)",
+        help="put the phrasings in the out-of-scope group with this one-line note (a new "
+        "group unless one already has it)",
     )
     for writer in (add, scope):
         writer.add_argument(
@@ -88,10 +89,7 @@ def run_learn(args: argparse.Namespace, settings: Settings) -> int:
     if command == "add":
         changes = [Change.add(args.entry, p) for p in phrasings(args.phrasing)]
     else:
-        changes = [
-            Change.out_of_scope(p, args.note if i == 0 else None)
-            for i, p in enumerate(phrasings(args.phrasing))
-        ]
+        changes = [Change.out_of_scope(p, args.note) for p in phrasings(args.phrasing)]
     return _write(settings, changes, confirmed=args.yes, force=args.force, by=args.by)
 
 
@@ -99,12 +97,26 @@ def phrasings(parts: list[str]) -> list[str]:
     """Split the command line's PHRASING arguments into phrasings.
 
     A shell gives `learn add ID why do they stay` as four words of one phrasing, and
-    `learn add ID "why do they stay" "how come they stay"` as two phrasings: several
-    arguments of which one holds a space can only be quoted phrasings.
+    `learn add ID "why do they stay" "how come they stay"` as two phrasings. Mixed input
+    (`why "north korea" bans`) could mean either, so it is refused.
+
+    Raises:
+        LearnError: Some arguments hold several words and some only one.
     """
-    if len(parts) > 1 and any(len(p.split()) > 1 for p in parts):
-        return parts
-    return [" ".join(parts)]
+    several = [len(p.split()) > 1 for p in parts]
+    if len(parts) < 2 or not any(several):
+        return [" ".join(parts)]
+    if not all(several):
+        raise LearnError(
+            "give one phrasing unquoted (learn add ID why do they stay) or quote each "
+            'phrasing whole ("why do they stay" "how come they stay"); a one-word phrasing '
+            "beside quoted ones needs a call of its own"
+        )
+    keys = [phrasing_key(p) for p in parts]
+    twice = next((p for p, k in zip(parts, keys, strict=True) if keys.count(k) > 1), None)
+    if twice is not None:
+        raise LearnError(f"“{twice}” is given twice; nothing written")
+    return parts
 
 
 def _write(
@@ -114,7 +126,7 @@ def _write(
     if model is not None:
         model.load()  # checks and the gate then measure the bot as it answers
     learner = Learner(learn_config(settings, semantic=model))
-    # Refuse early, before asking anything: one bad phrasing writes none of them.
+    # Refuse early, before asking anything: a phrasing refused here writes none of them.
     changes = [learner.check(change) for change in changes]
     if not confirmed and not sys.stdin.isatty():
         print(
@@ -128,10 +140,16 @@ def _write(
             reworded = _confirm(change, learner)
             if reworded is None:
                 if len(changes) > 1:
-                    print(f"Not written: “{change.phrasing}”")
+                    print(f"Not written: “{change.phrasing}”.")
                 continue
             change = reworded
-        applied = learner.apply(change, moderator=by or _login(), platform="cli", force=force)
+        try:
+            applied = learner.apply(change, moderator=by or _login(), platform="cli", force=force)
+        except LearnError:
+            if written:
+                # The eval gate measures each phrasing as it is written: say what stays.
+                print(f"Written: {written} of {len(changes)}; the rest were not.")
+            raise
         print(applied.summary())
         written += 1
     if not written:

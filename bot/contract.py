@@ -15,8 +15,8 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
     The documented keys come first and keep their meaning; `related`, `is_safety`
     (the answer is the safety reply), `note` (a one-line note, e.g. why a question was
     refused), `message` (the sentence a person is shown first: the refusal, the "did you
-    mean", the help text or the English-only notice) and each source's `section_label` are
-    additions scripts may ignore.
+    mean", the help text or the English-only notice; for an answer, its question) and each
+    source's `section_label` are additions scripts may ignore.
 
     Args:
         reply: The core's reply.

@@ -50,13 +50,20 @@ _NORTH_KOREA = re.compile(r"\b(?:north kore\w*|nk|dprk|pyongyang)\b")
 # The people of the FAQ's own neighbours. Their countries are left out of the key words, as
 # questions about North Koreans name them all the time; but "do chinese citizens need
 # permission to leave china" asks about Chinese people, when nothing in it points to North
-# Koreans (who are also meant by defectors, refugees, escapees or the Kims).
+# Koreans (who are also meant by defectors, refugees, people who escape or flee, border
+# crossers, "the north" or the Kims).
 # Only as people: "the chinese border" is a place the FAQ speaks of.
-_PEOPLE = r"(?:citizens?|people|nationals?|men|women|workers?|students?|residents?|families)"
+_PEOPLE = (
+    r"(?:citizens?|people|persons?|nationals?|man|men|woman|women|workers?|students?|"
+    r"residents?|famil(?:y|ies))"
+)
 _NEIGHBOURS = re.compile(rf"\b(?:chinese {_PEOPLE}|south koreans|south korean {_PEOPLE})\b")
 _NORTH_KOREANS = re.compile(
-    r"\b(?:north kore\w*|nk|dprk|pyongyang|defect\w*|refugees?|escapees?|kims?)\b"
+    r"\b(?:north kore\w*|nk|dprk|pyongyang|the north|northerners?|defect(?:ors?|ions?|ed|ing)?|"
+    r"refugees?|escap\w*|fled|flee\w*|crossers?|kims?)\b"
 )
+# The asker describing themselves: "i am a chinese student. why can't they leave?"
+_ASKER = re.compile(r"\b(?:i am|we are|as)(?: an?)?(?: \w+)? $")
 
 
 @cache
@@ -96,7 +103,15 @@ def uncovered_keys(question: str, kb: KnowledgeBase, entry: Entry) -> list[str]:
     """
     said = words(question)
     text = " ".join(said)
-    neighbours = [] if _NORTH_KOREANS.search(text) else _NEIGHBOURS.findall(text)
+    neighbours = (
+        []
+        if _NORTH_KOREANS.search(text)
+        else [
+            found.group()
+            for found in _NEIGHBOURS.finditer(text)
+            if not _ASKER.search(text[: found.start()])
+        ]
+    )
     keys = [w for w in said if w in KEY_WORDS]
     named = countries()
     for i, word in enumerate(said):

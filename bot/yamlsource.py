@@ -143,9 +143,13 @@ def _syntax_issue(name: str, exc: yaml.MarkedYAMLError, text: str) -> Issue:
         )
     if exc.context == "while scanning a simple key" and exc.context_mark is not None:
         return Issue(name, exc.context_mark.line + 1, _NO_COLON + f" (line {found}: {exc.problem})")
-    if exc.problem == "mapping values are not allowed here" and found > 1:
-        before = _previous_line(text, found)
-        if before and ":" not in text.splitlines()[before - 1]:
+    if exc.problem == "mapping values are not allowed here" and exc.problem_mark is not None:
+        lines = text.splitlines()
+        here = lines[found - 1] if 0 < found <= len(lines) else ""
+        # Only where the line's first colon is the problem ("topic: x" under "- id banks");
+        # a second colon in a value ("answer: Note: ...") is that line's own mistake.
+        before = _previous_line(lines, found) if here.find(":") == exc.problem_mark.column else 0
+        if before and ":" not in lines[before - 1]:
             return Issue(name, before, _NO_COLON + f" (line {found}: {exc.problem})")
     return Issue(name, found, f"invalid YAML: {exc.problem or exc.context}")
 
@@ -153,9 +157,8 @@ def _syntax_issue(name: str, exc: yaml.MarkedYAMLError, text: str) -> Issue:
 _NO_COLON = "invalid YAML: this line has no `:` after its key"
 
 
-def _previous_line(text: str, line: int) -> int:
+def _previous_line(lines: list[str], line: int) -> int:
     """Return the number of the last line before `line` that is not blank or a comment (0: none)."""
-    lines = text.splitlines()
     for number in range(min(line - 1, len(lines)), 0, -1):
         stripped = lines[number - 1].strip()
         if stripped and not stripped.startswith("#"):

@@ -31,6 +31,11 @@ from bot.service import FaqService
         ("what do chinese police do with north koreans they catch", True),
         ("why is the chinese border easier to cross than the dmz", True),
         ("why do south koreans help defectors", True),
+        ("why do chinese people send escapers back", True),
+        ("do chinese people report border crossers", True),
+        ("what do south koreans think of people who escaped", True),
+        ("i'm a chinese student. why can't they leave?", True),
+        ("is it illegal for a chinese person to leave china", False),
     ],
 )
 def test_a_question_about_another_place_or_person_is_not_answered(

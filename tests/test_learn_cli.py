@@ -160,6 +160,21 @@ def test_out_of_scope_refuses_the_question_and_its_paraphrases(
     assert faqbot("validate", env=env).returncode == 0
 
 
+def test_a_note_names_one_group_for_every_phrasing(
+    copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in env_for(copy, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    note = ["--note", "The weather is not something this FAQ covers.", "--yes"]
+    weather = ["what is the weather in pyongyang today", "is it raining in pyongyang"]
+    assert main(["learn", "out-of-scope", *weather, *note]) == 0
+    # A later call with the same note joins that group instead of starting another.
+    assert main(["learn", "out-of-scope", "will it snow in pyongyang this week", *note]) == 0
+    blocks = yaml.safe_load(copy.read_text(encoding="utf-8"))["out_of_scope"]
+    (group,) = [b for b in blocks if b.get("note") == note[1]]
+    assert group["phrasings"] == [*weather, "will it snow in pyongyang this week"]
+
+
 def test_interactive_confirmation_can_reword_or_cancel(
     copy: Path,
     tmp_path: Path,
@@ -199,6 +214,18 @@ def test_interactive_confirmation_can_reword_or_cancel(
 )
 def test_quoted_phrasings_are_taken_one_by_one(argv: list[str], expected: list[str]) -> None:
     assert phrasings(argv) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["why", "north korea", "bans"], "quote each phrasing whole"),  # words or phrasings?
+        (["are banks safe", "Are banks safe?"], "is given twice"),
+    ],
+)
+def test_ambiguous_or_repeated_phrasings_are_refused(argv: list[str], error: str) -> None:
+    with pytest.raises(LearnError, match=error):
+        phrasings(argv)
 
 
 def test_several_phrasings_in_one_call_are_each_an_alternate(
@@ -247,6 +274,13 @@ def test_a_change_that_drops_the_figures_is_refused_unless_forced(
     # The moderator is told which labelled question the change would break.
     assert "Now wrong: “what about the first thing” (expects first)." in err
     assert "what about the first thing" not in faq.read_text(encoding="utf-8")
+    # Of two phrasings, the gate refuses the second after the first was written: said so.
+    two = ["learn", "add", "second", "second thing please tell", "what about the first thing"]
+    assert main([*two, "--yes"]) == 1
+    captured = capsys.readouterr()
+    assert "Added “second thing please tell” to second" in captured.out
+    assert "Written: 1 of 2; the rest were not." in captured.out
+    assert "refused: accuracy would fall" in captured.err
     assert main([*args, "--force"]) == 0
     out = capsys.readouterr().out
     assert "written despite the eval gate" in out

@@ -168,6 +168,14 @@ BROKEN = [
         ["invalid YAML", "no `:` after its key"],
     ),
     ("id without colon", "  - id: second", "  - id second", "id second", ["no `:` after its key"]),
+    # A second colon in a value is that line's own mistake, not the line above's.
+    (
+        "colon in a value",
+        "    alternates: [first thing please]\n    answer: The first answer.",
+        "    alternates:\n      - first thing please\n    answer: Note: the first answer.",
+        "answer: Note",
+        ["mapping values are not allowed here"],
+    ),
 ]
 
 

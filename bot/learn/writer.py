@@ -362,7 +362,14 @@ class Learner:
                 if found is not None and remove_phrasing(doc, key, change.entry_id):
                     return doc, found.line
             raise LearnError(f"“{change.phrasing}” not found in the FAQ's files")
-        # Out of scope: the nearest block, or a new one (with a note, or the default note).
+        # Out of scope: the block with the given note (a new one if none has it), else the
+        # nearest block, or a new one with the default note.
+        if change.note:
+            for doc in docs.values():
+                for i, existing in enumerate(doc.blocks()):
+                    if str(existing.get("note") or "").strip() == change.note.strip():
+                        add_out_of_scope(doc, change.phrasing, i, None)
+                        return doc, 0
         block = None if change.note else _nearest_block(change.phrasing, service)
         if block is not None:
             for doc in docs.values():
