@@ -22,7 +22,14 @@ import pycountry
 from bot.models import Entry, KnowledgeBase
 from bot.text import words
 
-__all__ = ["KEY_WORDS", "countries", "names_north_korea", "uncovered_keys"]
+__all__ = [
+    "KEY_WORDS",
+    "about_north_koreans",
+    "asked_about",
+    "countries",
+    "names_north_korea",
+    "uncovered_keys",
+]
 
 # Nationalities, cities, past states, roles and countries' everyday names that ISO does not
 # use ("russia", "brunei"), which people ask about by mistake (no North Korea words: the FAQ
@@ -88,6 +95,22 @@ def countries() -> dict[str, tuple[tuple[str, ...], ...]]:
                 if said and " ".join(said) not in _EVERYDAY:
                     names.setdefault(said[0], set()).add(said)
     return {first: tuple(sorted(group)) for first, group in names.items()}
+
+
+def asked_about(question: str, keys: list[str]) -> list[str]:
+    """Return the keys that the asker does not use to describe themselves ("i'm a journalist")."""
+    text = " ".join(words(question))
+    kept = []
+    for key in keys:
+        at = f" {text} ".find(f" {key} ")
+        if at < 0 or not _ASKER.search(text[:at]):
+            kept.append(key)
+    return kept
+
+
+def about_north_koreans(text: str) -> bool:
+    """Tell whether a text points to North Koreans (by name, or as defectors, escapees ...)."""
+    return _NORTH_KOREANS.search(" ".join(words(text))) is not None
 
 
 def names_north_korea(text: str) -> bool:

@@ -17,6 +17,7 @@ __all__ = [
     "MODERATORS_NOT_CONFIGURED",
     "MODERATORS_ONLY",
     "NONE",
+    "NOT_COVERED",
     "NOT_TEXT",
     "NO_CHOICES",
     "OUT_OF_SCOPE",
@@ -69,6 +70,9 @@ PRIVACY_HINT = (
     "else. /privacy says what I keep and for how long."
 )
 SUGGEST = "I'm not sure I understood. Did you mean one of these?"
+# The look-alike guard's "did you mean": the question names a place or people the answer
+# is not about ({key} is a country, nationality or role from bot.guard, never free text).
+NOT_COVERED = "My answers are about North Koreans, not about “{key}”. Did you mean one of these?"
 SAY_MORE = "Could you say a little more? These questions are about that:"
 NONE = (
     "I don't know that one. I can only answer what my FAQ covers, "

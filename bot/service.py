@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from bot import messages, metrics
-from bot.guard import names_north_korea, uncovered_keys
+from bot.guard import about_north_koreans, asked_about, names_north_korea, uncovered_keys
 from bot.loader import DEFAULT_MAX_BYTES, load_knowledge
 from bot.matcher import Candidate, HybridMatcher, Matcher
 from bot.models import SAFETY_ID, Entry, KnowledgeBase, Source, Topic
@@ -475,14 +475,17 @@ class FaqService:
                 thresholds.suggest,
                 novelty=snapshot.novelty(query),
             )
+        offer = messages.SUGGEST
         if outcome is Outcome.ANSWER:
             entry = snapshot.kb.entry(chosen[0].entry_id)
             assert entry is not None
-            if not uncovered_keys(query, snapshot.kb, entry):
+            keys = uncovered_keys(query, snapshot.kb, entry)
+            if not keys:
                 return _answer(snapshot.kb, entry, query, chosen[0].score)
             # It names a place or person the entry never speaks of: offer, do not answer.
             chosen = [c for c in ranked[:3] if c.score >= thresholds.suggest]
             outcome = Outcome.SUGGEST
+            offer = _not_covered(query, keys)
         score = ranked[0].score if ranked else 0.0
         if outcome is Outcome.NONE and ranked and snapshot.is_fragment_of_ours(query):
             # "escape", "dprk", "north korea": too short to match, but plainly our subject.
@@ -491,7 +494,11 @@ class FaqService:
                 return Reply(query, Outcome.SUGGEST, score, messages.SAY_MORE, suggestions=offered)
         if outcome is Outcome.SUGGEST:
             offered = tuple(_suggestion(snapshot.kb, c) for c in chosen)
-            return Reply(query, outcome, score, messages.SUGGEST, suggestions=offered)
+            first = snapshot.kb.entry(chosen[0].entry_id) if chosen else None
+            if offer == messages.SUGGEST and first is not None:
+                # "can people leave eritrea": say why these are only North Korea questions.
+                offer = _not_covered(query, uncovered_keys(query, snapshot.kb, first))
+            return Reply(query, outcome, score, offer, suggestions=offered)
         return Reply(query, outcome, score, messages.NONE, topics=snapshot.kb.topics)
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:
@@ -652,6 +659,18 @@ def decide(ranked: list[Candidate], thresholds: Thresholds) -> tuple[Outcome, li
             return Outcome.ANSWER, [best]
     offered = [c for c in ranked[:3] if c.score >= thresholds.suggest]
     return (Outcome.SUGGEST, offered) if offered else (Outcome.NONE, [])
+
+
+def _not_covered(query: str, keys: list[str]) -> str:
+    """Say why a question about another place or people gets only North Korea questions.
+
+    A question that points to North Koreans itself ("do north koreans escape through
+    russia", "do defectors go through laos") is about them whatever else it names, and
+    the asker describing themselves ("i'm a journalist") is not what they ask about: those
+    get the plain "did you mean".
+    """
+    subjects = [] if about_north_koreans(query) else asked_about(query, keys)
+    return messages.NOT_COVERED.format(key=subjects[0]) if subjects else messages.SUGGEST
 
 
 def _suggestion(kb: KnowledgeBase, candidate: Candidate) -> Suggestion:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import messages
 from bot.guard import countries
 from bot.reply import Outcome
 from bot.service import FaqService
@@ -42,6 +43,31 @@ def test_a_question_about_another_place_or_person_is_not_answered(
     service: FaqService, question: str, answered: bool
 ) -> None:
     assert (service.ask(question).outcome is Outcome.ANSWER) is answered
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("can people leave eritrea", "eritrea"),
+        ("do chinese citizens need permission to leave china", "chinese citizens"),
+        ("why couldnt east germans leave", "germans"),
+        # About North Koreans, or the asker describing themselves: the plain "did you mean".
+        ("do north koreans escape through russia or is china the main route", None),
+        ("is it true defectors go from china through laos and thailand", None),
+        (
+            "I'm a freelance journalist writing an explainer, so what is the actual punishment "
+            "for someone caught crossing without permission?",
+            None,
+        ),
+    ],
+)
+def test_the_did_you_mean_says_which_place_or_people_the_faq_is_not_about(
+    service: FaqService, question: str, named: str | None
+) -> None:
+    reply = service.ask(question)
+    assert reply.outcome is Outcome.SUGGEST and reply.suggestions
+    expected = messages.NOT_COVERED.format(key=named) if named else messages.SUGGEST
+    assert reply.message == expected
 
 
 @pytest.mark.parametrize("keyword", ["escape", "leave", "north korea", "dprk", "money"])
