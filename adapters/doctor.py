@@ -247,8 +247,8 @@ _TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 def _webhook_config_findings(settings: TelegramSettings) -> list[Finding]:
     """Return the webhook settings that are wrong whatever the Bot API says."""
     findings = []
-    if settings.webhook_url:
-        expected = settings.webhook_url.rstrip("/") + "/" + settings.webhook_path
+    expected = settings.webhook_endpoint
+    if expected is not None:
         if not expected.startswith("https://"):
             findings.append(
                 Finding(
@@ -274,8 +274,8 @@ def _webhook_findings(settings: TelegramSettings, info: dict[str, Any]) -> list[
     """Compare what the Bot API says about the webhook with what this deployment expects."""
     current = info.get("url") or ""
     findings = []
-    if settings.webhook_url:
-        expected = settings.webhook_url.rstrip("/") + "/" + settings.webhook_path
+    expected = settings.webhook_endpoint
+    if expected is not None:
         if not current:
             findings.append(
                 Finding("ok", "telegram", "webhook not registered yet; faqbot run registers it")

@@ -54,6 +54,13 @@ class TelegramSettings(BaseSettings):
     max_backlog: int = Field(default=1000, ge=1)
     stop_grace_seconds: float = Field(default=8.0, ge=0)
 
+    @property
+    def webhook_endpoint(self) -> str | None:
+        """The address Telegram posts updates to (None in polling mode)."""
+        if not self.webhook_url:
+            return None
+        return self.webhook_url.rstrip("/") + "/" + self.webhook_path
+
     @field_validator("webhook_secret")
     @classmethod
     def _secret_token_charset(cls, value: SecretStr | None) -> SecretStr | None:

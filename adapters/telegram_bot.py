@@ -210,7 +210,7 @@ class TelegramBot(Lifecycle):
                 "(1-256 of A-Z a-z 0-9 _ -, the same on every replica)"
             )
         secret = s.webhook_secret.get_secret_value()
-        url = s.webhook_url.rstrip("/") + "/" + s.webhook_path if s.webhook_url else ""
+        url = s.webhook_endpoint or ""
         ledger = UpdateLedger(
             self.conversation.state,
             self.conversation.hash,

@@ -53,7 +53,8 @@ _OURS = frozenset({"KP", "KR", "CN"})
 # country in questions people ask here ("i'm a student in georgia", "jordan here").
 _EVERYDAY = frozenset({"chad", "georgia", "guinea", "jersey", "jordan"})
 # The question names its own subject: other places in the message are context.
-_NORTH_KOREA = re.compile(r"\b(?:north kore\w*|nk|dprk|pyongyang)\b")
+_NK_NAMES = r"north kore\w*|nk|dprk|pyongyang"
+_NORTH_KOREA = re.compile(rf"\b(?:{_NK_NAMES})\b")
 # The people of the FAQ's own neighbours. Their countries are left out of the key words, as
 # questions about North Koreans name them all the time; but "do chinese citizens need
 # permission to leave china" asks about Chinese people, when nothing in it points to North
@@ -66,8 +67,8 @@ _PEOPLE = (
 )
 _NEIGHBOURS = re.compile(rf"\b(?:chinese {_PEOPLE}|south koreans|south korean {_PEOPLE})\b")
 _NORTH_KOREANS = re.compile(
-    r"\b(?:north kore\w*|nk|dprk|pyongyang|the north|northerners?|defect(?:ors?|ions?|ed|ing)?|"
-    r"refugees?|escap\w*|fled|flee\w*|crossers?|kims?)\b"
+    rf"\b(?:{_NK_NAMES}|the north|northerners?|defect(?:ors?|ions?|ed|ing)?|refugees?|"
+    r"escap\w*|fled|flee\w*|crossers?|kims?)\b"
 )
 # The asker describing themselves: "i am a chinese student. why can't they leave?"
 _ASKER = re.compile(r"\b(?:i am|we are|as)(?: an?)?(?: \w+)? $")

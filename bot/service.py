@@ -475,7 +475,7 @@ class FaqService:
                 thresholds.suggest,
                 novelty=snapshot.novelty(query),
             )
-        offer = messages.SUGGEST
+        offer = None  # the "did you mean" sentence, once the guard has said why
         if outcome is Outcome.ANSWER:
             entry = snapshot.kb.entry(chosen[0].entry_id)
             assert entry is not None
@@ -495,10 +495,10 @@ class FaqService:
         if outcome is Outcome.SUGGEST:
             offered = tuple(_suggestion(snapshot.kb, c) for c in chosen)
             first = snapshot.kb.entry(chosen[0].entry_id) if chosen else None
-            if offer == messages.SUGGEST and first is not None:
+            if offer is None and first is not None:
                 # "can people leave eritrea": say why these are only North Korea questions.
                 offer = _not_covered(query, uncovered_keys(query, snapshot.kb, first))
-            return Reply(query, outcome, score, offer, suggestions=offered)
+            return Reply(query, outcome, score, offer or messages.SUGGEST, suggestions=offered)
         return Reply(query, outcome, score, messages.NONE, topics=snapshot.kb.topics)
 
     def rank(self, text: str, limit: int = 5) -> list[Candidate]:

@@ -84,18 +84,23 @@ async def test_telegram_bad_token_says_what_to_fix(telegram: FakeBotApi) -> None
     assert "111:wrong" not in str(finding)
 
 
+async def offline_check(token: str, webhook_url: str) -> list[Finding]:
+    """Check Telegram with nothing listening where the Bot API should be."""
+    settings = TelegramSettings(
+        bot_token=token,
+        api_base_url=f"http://127.0.0.1:{closed_port()}/bot",
+        webhook_url=webhook_url,
+    )
+    async with httpx.AsyncClient(timeout=5) as client:
+        return await check_telegram(settings, client)
+
+
 @pytest.mark.parametrize("token", ["abc", "123456", "123456:with space", ":ABC"])
 async def test_telegram_token_of_the_wrong_shape_is_named_without_the_network(
     token: str,
 ) -> None:
-    # Nothing listens on this port: the shape alone decides, and the token is not shown.
-    settings = TelegramSettings(
-        bot_token=token,
-        api_base_url=f"http://127.0.0.1:{closed_port()}/bot",
-        webhook_url="https://bot.example.org",
-    )
-    async with httpx.AsyncClient(timeout=5) as client:
-        findings = await check_telegram(settings, client)
+    # The shape alone decides, and the token is not shown.
+    findings = await offline_check(token, "https://bot.example.org")
     assert "not shaped like a bot token" in findings[0].message
     assert "@BotFather" in findings[0].fix
     # The webhook's own settings are checked offline too.
@@ -104,13 +109,7 @@ async def test_telegram_token_of_the_wrong_shape_is_named_without_the_network(
 
 
 async def test_webhook_settings_are_checked_when_the_bot_api_is_unreachable() -> None:
-    settings = TelegramSettings(
-        bot_token=TG_TOKEN,
-        api_base_url=f"http://127.0.0.1:{closed_port()}/bot",
-        webhook_url="http://bot.example.org",
-    )
-    async with httpx.AsyncClient(timeout=5) as client:
-        findings = await check_telegram(settings, client)
+    findings = await offline_check(TG_TOKEN, "http://bot.example.org")
     assert "cannot reach the Bot API" in findings[0].message
     messages = " / ".join(f.message for f in findings)
     assert "is not HTTPS" in messages and "without TELEGRAM_WEBHOOK_SECRET" in messages
